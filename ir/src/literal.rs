@@ -1,0 +1,57 @@
+//! Constant tensor data carried by `constant` ops.
+//!
+//! Floats of every width are kept as `f64` (f32, f16 and bf16 values are exactly
+//! representable), integers of every width as `i64` (u32 fits), bools as `bool`.
+//! A literal whose data has one element while its shape has more is a splat.
+use crate::dtype::DType;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum LiteralData {
+    Float(Vec<f64>),
+    Int(Vec<i64>),
+    Bool(Vec<bool>),
+}
+
+impl LiteralData {
+    pub fn len(&self) -> usize {
+        match self {
+            LiteralData::Float(v) => v.len(),
+            LiteralData::Int(v) => v.len(),
+            LiteralData::Bool(v) => v.len(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The storage class a dtype's literal must use.
+    pub fn matches(&self, dtype: DType) -> bool {
+        matches!(
+            (self, dtype.is_float(), dtype.is_int()),
+            (LiteralData::Float(_), true, _) | (LiteralData::Int(_), _, true) | (LiteralData::Bool(_), false, false)
+        )
+    }
+}
+
+/// Check that an integer fits the dtype's range; used by the parser and the verifier.
+pub fn int_fits(dtype: DType, v: i64) -> bool {
+    let (lo, hi): (i64, i64) = match dtype {
+        DType::I8 => (i8::MIN as i64, i8::MAX as i64),
+        DType::I32 => (i32::MIN as i64, i32::MAX as i64),
+        DType::I64 => (i64::MIN, i64::MAX),
+        DType::U8 => (0, u8::MAX as i64),
+        DType::U32 => (0, u32::MAX as i64),
+        _ => return false,
+    };
+    v >= lo && v <= hi
+}
+
+/// Round an f64 to the precision of a float dtype (what storing it would do).
+pub fn round_to(dtype: DType, v: f64) -> f64 {
+    match dtype {
+        DType::F32 => v as f32 as f64,
+        DType::F16 => half::f16::from_f64(v).to_f64(),
+        DType::BF16 => half::bf16::from_f64(v).to_f64(),
+        _ => v,
+    }
+}

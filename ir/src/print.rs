@@ -1,0 +1,2 @@
+use crate::*;
+pub fn print_module(_m: &Module) -> String { String::new() }

@@ -1,0 +1,2 @@
+use crate::*;
+pub fn verify_module(_m: &Module) -> Result<()> { Ok(()) }
