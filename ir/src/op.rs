@@ -275,7 +275,7 @@ pub static OPS: &[OpInfo] = &[
     row!(DotGeneral, "dot_general", Reduction, Exactly(2), ONE, &[def("lhs_batch", AttrKind::Ints, Default::Absent), def("rhs_batch", AttrKind::Ints, Default::Absent), req("lhs_contracting", AttrKind::Ints), req("rhs_contracting", AttrKind::Ints)], false, "batched tensor contraction; result dims are batch, lhs free, rhs free"),
     row!(Convolution, "convolution", Reduction, Exactly(2), ONE, &[opt("window_strides", AttrKind::Ints), opt("padding_low", AttrKind::Ints), opt("padding_high", AttrKind::Ints), opt("lhs_dilation", AttrKind::Ints), opt("rhs_dilation", AttrKind::Ints), def("feature_group_count", AttrKind::Int, Default::Int(1)), opt("input_dims", AttrKind::Ints), opt("kernel_dims", AttrKind::Ints), opt("output_dims", AttrKind::Ints)], false, "general N-d convolution (cross-correlation)"),
     row!(Sort, "sort", Reduction, AtLeast(1), Results::PerOperand, &[req("dimension", AttrKind::Int), def("descending", AttrKind::Bool, Default::Bool(false))], false, "stable sort of all operands by the first"),
-    row!(TopK, "top_k", Reduction, Exactly(1), Results::Fixed(2), &[req("k", AttrKind::Int)], true, "k largest along the last dimension and their indices"),
+    row!(TopK, "top_k", Reduction, Exactly(1), Results::Fixed(2), &[req("k", AttrKind::Int)], false, "k largest along the last dimension and their indices"),
     row!(CumSum, "cumsum", Reduction, Exactly(1), ONE, DIM_REVERSE, false, "inclusive running sum"),
     row!(CumProd, "cumprod", Reduction, Exactly(1), ONE, DIM_REVERSE, false, "inclusive running product"),
     row!(CumMax, "cummax", Reduction, Exactly(1), ONE, DIM_REVERSE, false, "inclusive running maximum"),
