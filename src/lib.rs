@@ -1,1 +1,16 @@
-//! kc facade
+//! kc: a deep-learning framework with the Keras 3 programming model on its own graph
+//! compiler. This crate is the facade: it re-exports the layers of the stack
+//! (`ir ← compiler ← lowering ← runtime ← frontend`) and holds the `kc` command line.
+pub use kc_compiler as compiler;
+pub use kc_frontend as frontend;
+pub use kc_ir as ir;
+pub use kc_lowering as lowering;
+pub use kc_runtime as runtime;
+
+pub mod cli;
+
+/// What most programs need: `use kc::prelude::*;`.
+pub mod prelude {
+    pub use kc_ir::{parse_module, print_module, verify_module, DType, Dim, Module, OpKind, Shape, TensorType};
+    pub use kc_runtime::{interp, HostTensor};
+}

@@ -7,6 +7,7 @@
 //! - [`print`] / [`parse`]: the `.kir` text form; serde for JSON.
 pub mod attr;
 pub mod build;
+pub mod dot;
 pub mod dtype;
 pub mod error;
 pub mod graph;
@@ -19,13 +20,14 @@ pub mod shape;
 pub mod verify;
 
 pub use attr::{attrs, Attr, AttrKind, Attrs, AttrsExt};
+pub use dot::print_dot;
 pub use dtype::{DType, DTypeClass};
 pub use error::{Error, ErrorKind, Result};
 pub use graph::{Func, Loc, Module, Node, Region, Use, Value};
 pub use literal::LiteralData;
 pub use op::{OpInfo, OpKind};
 pub use parse::parse_module;
-pub use print::print_module;
+pub use print::{print_func, print_module};
 pub use shape::{Dim, Shape, TensorType, MAX_ELEMENTS};
 pub use verify::verify_module;
 pub use petgraph::stable_graph::NodeIndex;

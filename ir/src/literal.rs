@@ -6,11 +6,26 @@
 use crate::dtype::DType;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum LiteralData {
     Float(Vec<f64>),
     Int(Vec<i64>),
     Bool(Vec<bool>),
+}
+
+/// Equality is by value, except that NaN equals NaN (whatever its payload) so that a
+/// printed and re-parsed constant compares equal; -0.0 and 0.0 stay different.
+impl PartialEq for LiteralData {
+    fn eq(&self, other: &LiteralData) -> bool {
+        match (self, other) {
+            (LiteralData::Float(a), LiteralData::Float(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x.is_nan() && y.is_nan()) || x.to_bits() == y.to_bits())
+            }
+            (LiteralData::Int(a), LiteralData::Int(b)) => a == b,
+            (LiteralData::Bool(a), LiteralData::Bool(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 impl LiteralData {

@@ -1,0 +1,42 @@
+//! `kc dump-ir`: parse, verify, print.
+use super::{load_module, Format};
+use std::path::Path;
+use std::process::Command;
+
+pub fn dump_ir(file: &Path, format: Format, output: Option<&Path>) -> Result<(), String> {
+    let module = load_module(file)?;
+    let text = match format {
+        Format::Kir => kc_ir::print_module(&module),
+        Format::Json => module.to_json() + "\n",
+        Format::Dot => kc_ir::print_dot(&module),
+    };
+    let Some(out) = output else {
+        print!("{text}");
+        return Ok(());
+    };
+    let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if format == Format::Dot && matches!(ext, "svg" | "png" | "pdf") {
+        return render(&text, out, ext);
+    }
+    std::fs::write(out, text).map_err(|e| format!("cannot write {}: {e}", out.display()))
+}
+
+/// Render DOT text with Graphviz; a missing `dot` is a clear error, not a silent skip.
+fn render(dot: &str, out: &Path, ext: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut child = Command::new("dot")
+        .arg(format!("-T{ext}"))
+        .arg("-o")
+        .arg(out)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            format!("cannot run Graphviz `dot` to render {} ({e}); install graphviz (`make tools`) or write .dot text", out.display())
+        })?;
+    child.stdin.take().expect("piped stdin").write_all(dot.as_bytes()).map_err(|e| e.to_string())?;
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err(format!("Graphviz `dot` failed rendering {} ({status})", out.display()));
+    }
+    Ok(())
+}

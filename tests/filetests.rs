@@ -1,0 +1,195 @@
+//! File-driven tests over `tests/filetests/` and `examples/`.
+//!
+//! - `ops/*.kir` and `examples/*.kir` must parse and verify; their printed form is an insta
+//!   snapshot and parses back to an equal module (text and JSON); `// INPUT: name = [...]`
+//!   lines give arguments and `// EXPECT: [...]` lines the expected results (computed by
+//!   hand from docs/ir.md), checked against the interpreter.
+//! - `errors/*.kir` must fail to load (or, with `// RUN-ERROR`, fail to run) with a message
+//!   containing the `// ERROR: ...` text; the whole message is a snapshot.
+//! - The same files go through the `kc` binary, which must succeed or exit non-zero.
+use kc::cli::inputs::from_json;
+use kc_runtime::HostTensor;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn files(dir: &str) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "kir"))
+        .collect();
+    out.sort();
+    assert!(!out.is_empty(), "no .kir files in {dir}");
+    out
+}
+
+/// The text after `// KEY:` on each directive line.
+fn directives(src: &str, key: &str) -> Vec<String> {
+    let tag = format!("// {key}:");
+    src.lines().filter_map(|l| l.trim().strip_prefix(&tag)).map(|s| s.trim().to_string()).collect()
+}
+
+fn stem(p: &Path) -> String {
+    p.file_stem().unwrap().to_string_lossy().into_owned()
+}
+
+/// Relative display path, stable across machines, used as the file name in messages.
+fn rel(p: &Path) -> String {
+    p.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap().display().to_string()
+}
+
+fn load(p: &Path) -> Result<kc_ir::Module, String> {
+    let src = std::fs::read_to_string(p).unwrap();
+    let name = rel(p);
+    let m = kc_ir::parse_module(&src, &name).map_err(|e| e.to_string())?;
+    kc_ir::verify_module(&m).map_err(|e| e.with_source(&name, &src).to_string())?;
+    Ok(m)
+}
+
+fn close(got: f64, want: f64) -> bool {
+    (got.is_nan() && want.is_nan()) || got == want || (got - want).abs() <= 1e-5 * want.abs().max(1.0)
+}
+
+/// Run the file's main function on its INPUT lines; None when it has none.
+fn run_inputs(m: &kc_ir::Module, src: &str) -> Option<Result<Vec<HostTensor>, String>> {
+    let inputs = directives(src, "INPUT");
+    if inputs.is_empty() && !src.contains("// RUN:") {
+        return None;
+    }
+    let f = m.func("main").unwrap_or(&m.funcs[0]);
+    let args: Vec<String> = inputs.iter().map(|l| l.replacen(" = ", "=", 1)).collect();
+    let bound = kc::cli::inputs::bind(f, &args);
+    Some(bound.and_then(|ts| kc_runtime::interp::run_func(f, &ts).map_err(|e| e.to_string())))
+}
+
+#[test]
+fn op_files_print_parse_and_run_as_documented() {
+    let mut checked = 0;
+    for p in files("tests/filetests/ops").into_iter().chain(files("examples")) {
+        let src = std::fs::read_to_string(&p).unwrap();
+        let m = load(&p).unwrap_or_else(|e| panic!("{e}"));
+        let printed = kc_ir::print_module(&m);
+        let kind = p.parent().unwrap().file_name().unwrap().to_string_lossy().into_owned();
+        insta::assert_snapshot!(format!("{kind}__{}", stem(&p)), printed);
+        let again = kc_ir::parse_module(&printed, "printed").unwrap_or_else(|e| panic!("{}: reparse: {e}", rel(&p)));
+        assert_eq!(again, m, "{}: print → parse changed the module", rel(&p));
+        assert_eq!(kc_ir::Module::from_json(&m.to_json()).unwrap(), m, "{}: JSON round trip", rel(&p));
+        if p.starts_with(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")) && src.contains("idx") {
+            continue; // the demo needs the data set; `make demo` runs it
+        }
+        let expects = directives(&src, "EXPECT");
+        let Some(outs) = run_inputs(&m, &src) else { continue };
+        let outs = outs.unwrap_or_else(|e| panic!("{}: {e}", rel(&p)));
+        if expects.is_empty() {
+            continue;
+        }
+        assert_eq!(outs.len(), expects.len(), "{}: number of results", rel(&p));
+        for (i, (got, want)) in outs.iter().zip(&expects).enumerate() {
+            let want = from_json(want, kc_ir::DType::F64).unwrap_or_else(|e| panic!("{}: EXPECT {i}: {e}", rel(&p)));
+            let shape_ok = got.shape() == want.shape() || (want.shape().is_empty() && got.shape().is_empty());
+            assert!(shape_ok, "{}: result {i} has shape {:?}, expected {:?}", rel(&p), got.shape(), want.shape());
+            let (g, w) = (got.to_f64_vec(), want.to_f64_vec());
+            for (j, (a, b)) in g.iter().zip(&w).enumerate() {
+                assert!(close(*a, *b), "{}: result {i}[{j}] = {a}, expected {b}\n got {g:?}\nwant {w:?}", rel(&p));
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "only {checked} results were checked against EXPECT lines");
+}
+
+#[test]
+fn error_files_fail_with_their_message() {
+    for p in files("tests/filetests/errors") {
+        let src = std::fs::read_to_string(&p).unwrap();
+        let want = directives(&src, "ERROR");
+        assert_eq!(want.len(), 1, "{}: needs one `// ERROR:` line", rel(&p));
+        let msg = match load(&p) {
+            Err(e) => {
+                assert!(!src.contains("// RUN-ERROR"), "{}: should load and fail at run time, but: {e}", rel(&p));
+                e
+            }
+            Ok(m) => {
+                assert!(src.contains("// RUN-ERROR"), "{}: loaded without error", rel(&p));
+                match run_inputs(&m, &src).expect("RUN-ERROR files give a RUN line") {
+                    Ok(_) => panic!("{}: ran without error", rel(&p)),
+                    Err(e) => e,
+                }
+            }
+        };
+        assert!(msg.contains(&want[0]), "{}: message does not contain `{}`:\n{msg}", rel(&p), want[0]);
+        insta::assert_snapshot!(format!("errors__{}", stem(&p)), msg);
+    }
+}
+
+fn kc(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kc")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap()
+}
+
+#[test]
+fn the_cli_dumps_and_runs_every_file() {
+    for p in files("tests/filetests/ops").into_iter().chain(files("examples")) {
+        let path = rel(&p);
+        for format in ["kir", "json", "dot"] {
+            let out = kc(&["dump-ir", &path, "--format", format]);
+            assert!(out.status.success(), "kc dump-ir {path} --format {format}: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(!out.stdout.is_empty());
+        }
+        let src = std::fs::read_to_string(&p).unwrap();
+        let inputs = directives(&src, "INPUT");
+        if inputs.is_empty() {
+            continue;
+        }
+        let mut args = vec!["run".to_string(), path.clone()];
+        for i in &inputs {
+            args.push("--input".into());
+            args.push(i.replacen(" = ", "=", 1));
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = kc(&args);
+        assert!(out.status.success(), "kc {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with("result0 = "));
+    }
+    for p in files("tests/filetests/errors") {
+        let src = std::fs::read_to_string(&p).unwrap();
+        if src.contains("// RUN-ERROR") {
+            continue;
+        }
+        let out = kc(&["dump-ir", &rel(&p)]);
+        assert_eq!(out.status.code(), Some(1), "{}", rel(&p));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with("error: ") && err.contains(&rel(&p)), "{}: {err}", rel(&p));
+    }
+}
+
+#[test]
+fn the_cli_explains_bad_invocations() {
+    let out = kc(&["run", "examples/affine.kir", "--input", "x=[[1,2,3]]", "--input", "w=[[1,0],[0,1],[1,1]]"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("@main needs --input for %b"));
+    let out = kc(&["run", "examples/affine.kir", "--input", "q=[1]"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("@main has no parameter %q; its parameters are %x, %w, %b"));
+    let out = kc(&["run", "examples/affine.kir", "-i", "x=[[1,2]]", "-i", "w=[[1,0],[0,1],[1,1]]", "-i", "b=[0,0]"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("%x") && err.contains("[1, 2]"), "{err}");
+    let out = kc(&["dump-ir", "no/such/file.kir"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read no/such/file.kir"));
+    let dir = std::env::temp_dir().join(format!("kc-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("latin1.kir");
+    std::fs::write(&bad, b"func @f() -> () {\n  return\n}\n// caf\xe9\n").unwrap();
+    let out = kc(&["dump-ir", bad.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains(":4: the file is not valid UTF-8"));
+    let out = kc(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = kc(&["run", "examples/affine.kir", "-i", "x=[[1,2,3]]", "-i", "w=[[1,0],[0,1],[1,1]]", "-i", "b=[0.5,-0.5]", "--save"]);
+    assert_eq!(out.status.code(), Some(2), "--save needs a value");
+    let saved = dir.join("out");
+    let out = kc(&["run", "examples/affine.kir", "-i", "x=[[1,2,3]]", "-i", "w=[[1,0],[0,1],[1,1]]", "-i", "b=[0.5,-0.5]", "--save", saved.to_str().unwrap(), "--names", "y"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "y = f32[1, 2] [[4.5, 4.5]]");
+    let y = kc_runtime::npy::read(&saved.join("y.npy")).unwrap();
+    assert_eq!(y.to_f64_vec(), vec![4.5, 4.5]);
+}
