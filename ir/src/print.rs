@@ -1,6 +1,7 @@
-//! The `.kir` printer. Output is canonical: values are numbered in program order, attributes
-//! print in name order without their defaults, and floats print in the shortest form that
-//! parses back to the same bits, so print → parse → print is the identity.
+//! The `.kir` printer. The output is canonical so that print → parse → print is the
+//! identity and printed modules diff well: values are numbered in program order,
+//! attributes print in name order without their defaults, and floats print in the
+//! shortest form that parses back to the same bits at their dtype's precision.
 use crate::attr::{is_default, Attr};
 use crate::dtype::DType;
 use crate::graph::{Func, Module, Region, Value};
@@ -11,22 +12,17 @@ use petgraph::stable_graph::NodeIndex;
 use std::collections::HashMap;
 use std::fmt::Write;
 
+/// Every function, separated by a blank line.
 pub fn print_module(m: &Module) -> String {
-    let mut out = String::new();
-    for (i, f) in m.funcs.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        out.push_str(&print_func(f));
-    }
-    out
+    let funcs: Vec<String> = m.funcs.iter().map(print_func).collect();
+    funcs.join("\n")
 }
 
 pub fn print_func(f: &Func) -> String {
     let mut p = Printer { out: String::new(), next: 0 };
-    let results: Vec<String> = f.body.result_types().iter().map(|t| t.to_string()).collect();
     let _ = write!(p.out, "func @{}", f.name);
-    let names = p.signature(&f.body);
+    let names = p.params(&f.body);
+    let results: Vec<String> = f.body.result_types().iter().map(|t| t.to_string()).collect();
     let _ = writeln!(p.out, " -> ({}) {{", results.join(", "));
     p.body(&f.body, names, 1);
     p.out.push_str("}\n");
@@ -35,54 +31,53 @@ pub fn print_func(f: &Func) -> String {
 
 struct Printer {
     out: String,
-    /// Next value number; shared by nested regions so names are unique per function.
+    /// The next value number. One counter per function, shared with nested regions, so
+    /// every number is unique in the function and a reader never has to think about scopes.
     next: usize,
 }
 
-fn param_name(r: &Region, n: NodeIndex) -> String {
-    match r.node(n).attrs.get("name") {
-        Some(Attr::Str(s)) => s.clone(),
-        _ => format!("arg{}", n.index()),
-    }
-}
+/// Names of the values of one region (without the `%`).
+type Names = HashMap<NodeIndex, String>;
 
 impl Printer {
-    /// `(%a: T, ...)`; returns the names of the region's parameter values.
-    fn signature(&mut self, r: &Region) -> HashMap<NodeIndex, String> {
-        let mut names = HashMap::new();
-        let params: Vec<String> = r
-            .params()
-            .into_iter()
-            .map(|n| {
-                let name = param_name(r, n);
-                names.insert(n, name.clone());
-                format!("%{name}: {}", r.node(n).types[0])
-            })
-            .collect();
-        let _ = write!(self.out, "({})", params.join(", "));
+    /// Print `(%a: T, ...)` and return the parameters' names.
+    fn params(&mut self, r: &Region) -> Names {
+        let mut names = Names::new();
+        let mut parts = Vec::new();
+        for n in r.params() {
+            let name = match r.node(n).attrs.get("name") {
+                Some(Attr::Str(s)) => s.clone(),
+                // Unnamed parameters (hand-made graphs) still print readably.
+                _ => format!("arg{}", n.index()),
+            };
+            parts.push(format!("%{name}: {}", r.node(n).types[0]));
+            names.insert(n, name);
+        }
+        let _ = write!(self.out, "({})", parts.join(", "));
         names
     }
 
-    fn body(&mut self, r: &Region, mut names: HashMap<NodeIndex, String>, depth: usize) {
+    fn body(&mut self, r: &Region, mut names: Names, depth: usize) {
         let indent = "  ".repeat(depth);
-        // An unverifiable (cyclic) region still prints, in index order, so it can be inspected.
+        // A cyclic region cannot be verified, but still prints (in index order) for inspection.
         let order = r.order().unwrap_or_else(|_| r.graph.node_indices().collect());
         for n in order {
             let node = r.node(n);
             if node.op == OpKind::Parameter {
                 continue;
             }
-            let operands: Vec<String> = r.operands(n).iter().map(|v| value_name(r, &names, *v)).collect();
+            // Operands are named before this node's own number is taken (SSA: uses follow defs).
+            let operands: Vec<String> = r.operands(n).iter().map(|&v| value_name(r, &names, v)).collect();
             self.out.push_str(&indent);
-            if !node.types.is_empty() {
-                let name = self.next.to_string();
-                self.next += 1;
-                if node.types.len() == 1 {
-                    let _ = write!(self.out, "%{name} = ");
-                } else {
-                    let _ = write!(self.out, "%{name}:{} = ", node.types.len());
+            match node.types.len() {
+                0 => {}
+                k => {
+                    let name = self.next.to_string();
+                    self.next += 1;
+                    let count = if k == 1 { String::new() } else { format!(":{k}") };
+                    let _ = write!(self.out, "%{name}{count} = ");
+                    names.insert(n, name);
                 }
-                names.insert(n, name);
             }
             self.out.push_str(node.op.name());
             if !operands.is_empty() {
@@ -100,7 +95,7 @@ impl Printer {
             for (i, region) in node.regions.iter().enumerate() {
                 let label = node.op.info().regions.get(i).copied().unwrap_or("region");
                 let _ = write!(self.out, " {label}");
-                let inner = self.signature(region);
+                let inner = self.params(region);
                 self.out.push_str(" {\n");
                 self.body(region, inner, depth + 1);
                 let _ = write!(self.out, "{indent}}}");
@@ -114,31 +109,52 @@ impl Printer {
     }
 }
 
-fn value_name(r: &Region, names: &HashMap<NodeIndex, String>, v: Value) -> String {
+/// `%3`, or `%3#1` for a result of a multi-result node.
+fn value_name(r: &Region, names: &Names, v: Value) -> String {
+    // A value from outside the region (a malformed graph) gets a name that will not parse.
     let base = names.get(&v.node).cloned().unwrap_or_else(|| format!("?{}", v.node.index()));
-    if r.node(v.node).types.len() > 1 {
-        format!("%{base}#{}", v.result)
-    } else {
+    if r.node(v.node).types.len() == 1 {
         format!("%{base}")
+    } else {
+        format!("%{base}#{}", v.result)
     }
 }
 
-/// An attribute value; `ty` is the op's first result type (constants need it for layout).
-fn attr(a: &Attr, ty: Option<&TensorType>) -> String {
+/// An attribute value; `result` is the op's first result type, which lays out constants.
+fn attr(a: &Attr, result: Option<&TensorType>) -> String {
     match a {
         Attr::Int(v) => v.to_string(),
         Attr::Ints(v) => format!("[{}]", v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")),
         Attr::Float(v) => float(*v, DType::F64),
         Attr::Bool(v) => v.to_string(),
         Attr::Sym(s) => s.clone(),
-        Attr::Str(s) => format!("{s:?}"),
+        Attr::Str(s) => string(s),
         Attr::DType(d) => d.to_string(),
         Attr::Shape(s) => s.to_string(),
-        Attr::Literal(data) => literal(data, ty),
+        Attr::Literal(data) => literal(data, result),
     }
 }
 
-/// Shortest text that parses back to the same value at the dtype's precision.
+/// A quoted string with exactly the escapes the parser knows (not Rust's `{:?}`, whose
+/// `\u{..}` and `\r` escapes the parser would reject).
+fn string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The shortest text that parses back to `v` at `dtype`'s precision. Rust's `{:?}` is the
+/// shortest round-trip form and always has a `.` or an exponent, so it reads as a float.
+/// f16 and bf16 values are exact f32 values, so their f32 form round-trips too.
 pub fn float(v: f64, dtype: DType) -> String {
     if v.is_nan() {
         "nan".into()
@@ -151,38 +167,45 @@ pub fn float(v: f64, dtype: DType) -> String {
     }
 }
 
-fn literal(data: &LiteralData, ty: Option<&TensorType>) -> String {
-    let dtype = ty.map(|t| t.dtype).unwrap_or(DType::F64);
+/// Constant data: one value when it is a splat or a scalar, else lists nested like the
+/// shape. Data that does not fill its (static) shape prints flat, for the verifier to
+/// reject; an empty tensor prints `[]` however many dims it has.
+fn literal(data: &LiteralData, result: Option<&TensorType>) -> String {
+    let dtype = result.map_or(DType::F64, |t| t.dtype);
     let elems: Vec<String> = match data {
         LiteralData::Float(v) => v.iter().map(|&x| float(x, dtype)).collect(),
         LiteralData::Int(v) => v.iter().map(|x| x.to_string()).collect(),
         LiteralData::Bool(v) => v.iter().map(|x| x.to_string()).collect(),
     };
-    let dims = ty.and_then(|t| t.shape.as_known()).unwrap_or_default();
-    let count: u64 = dims.iter().product();
-    if elems.len() == 1 && (dims.is_empty() || count != 1) {
-        return elems[0].clone(); // scalar or splat
+    let shape = result.map(|t| &t.shape);
+    let count = shape.and_then(|s| s.num_elements());
+    let rank = shape.map_or(0, |s| s.rank());
+    if elems.len() == 1 && (rank == 0 || count != Some(1)) {
+        return elems[0].clone();
     }
+    let dims = match shape.and_then(|s| s.as_known()) {
+        Some(dims) if count == Some(elems.len() as u64) && count != Some(0) => dims,
+        _ => return format!("[{}]", elems.join(", ")),
+    };
     let mut out = String::new();
     nested(&elems, &dims, &mut out);
     out
 }
 
+/// Row-major nesting; `elems.len()` is the product of `dims` (checked by the caller), so
+/// the loops are bounded by the data.
 fn nested(elems: &[String], dims: &[u64], out: &mut String) {
-    match dims.split_first() {
-        None => out.push_str(elems.first().map(String::as_str).unwrap_or("0")),
-        Some((&n, rest)) => {
-            let stride = rest.iter().product::<u64>() as usize;
-            out.push('[');
-            for i in 0..n as usize {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                let lo = (i * stride).min(elems.len());
-                let hi = ((i + 1) * stride).min(elems.len());
-                nested(&elems[lo..hi], rest, out);
-            }
-            out.push(']');
+    let Some((&n, rest)) = dims.split_first() else {
+        out.push_str(&elems[0]);
+        return;
+    };
+    let stride = elems.len() / n as usize;
+    out.push('[');
+    for (i, chunk) in elems.chunks(stride).enumerate() {
+        if i > 0 {
+            out.push_str(", ");
         }
+        nested(chunk, rest, out);
     }
+    out.push(']');
 }
