@@ -193,3 +193,24 @@ fn the_cli_explains_bad_invocations() {
     let y = kc_runtime::npy::read(&saved.join("y.npy")).unwrap();
     assert_eq!(y.to_f64_vec(), vec![4.5, 4.5]);
 }
+
+#[test]
+fn pass_files_match_their_snapshots() {
+    use kc_compiler::{Instrumentation, Pipeline};
+    for p in files("tests/filetests/passes") {
+        let src = std::fs::read_to_string(&p).unwrap();
+        let passes = directives(&src, "PASSES");
+        assert_eq!(passes.len(), 1, "{}: needs one `// PASSES:` line", rel(&p));
+        let before = load(&p).unwrap_or_else(|e| panic!("{e}"));
+        let mut after = before.clone();
+        let inst = Instrumentation { verify_each: true, ..Default::default() };
+        Pipeline::parse(&passes[0]).unwrap().run(&mut after, &inst).unwrap_or_else(|e| panic!("{}: {e}", rel(&p)));
+        let printed = kc_ir::print_module(&after);
+        if stem(&p).contains("keeps") {
+            assert_eq!(printed, kc_ir::print_module(&before), "{}: must not change", rel(&p));
+        } else {
+            assert_ne!(printed, kc_ir::print_module(&before), "{}: should change", rel(&p));
+        }
+        insta::assert_snapshot!(format!("passes__{}", stem(&p)), printed);
+    }
+}

@@ -11,6 +11,8 @@ pub enum ErrorKind {
     Verify,
     /// An op's type rule rejected its operands or attributes.
     Type,
+    /// A compiler pass or pipeline failed (unknown pass, bad option, a pass's own error).
+    Pass,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -79,6 +81,7 @@ impl fmt::Display for Error {
             ErrorKind::Parse => "parse error",
             ErrorKind::Verify => "verify error",
             ErrorKind::Type => "type error",
+            ErrorKind::Pass => "pass error",
         };
         match (&self.file, &self.loc) {
             (Some(file), Some(loc)) => write!(f, "{file}:{}:{}: ", loc.line, loc.col)?,

@@ -104,6 +104,25 @@ impl Region {
         n
     }
 
+    /// Make every use of `from` use `to` instead (the region's `return` included).
+    pub fn replace_all_uses(&mut self, from: Value, to: Value) {
+        let uses: Vec<_> = self
+            .graph
+            .edges_directed(from.node, Direction::Outgoing)
+            .filter(|e| e.weight().result == from.result)
+            .map(|e| (e.id(), e.target(), *e.weight()))
+            .collect();
+        for (edge, target, w) in uses {
+            self.graph.remove_edge(edge);
+            self.graph.add_edge(to.node, target, Use { operand: w.operand, result: to.result });
+        }
+    }
+
+    /// Number of uses of a node's results.
+    pub fn use_count(&self, n: NodeIndex) -> usize {
+        self.graph.edges_directed(n, Direction::Outgoing).count()
+    }
+
     /// Operands of a node, in slot order.
     pub fn operands(&self, n: NodeIndex) -> Vec<Value> {
         let mut edges: Vec<(u32, Value)> = self

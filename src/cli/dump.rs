@@ -3,8 +3,11 @@ use super::{load_module, Format};
 use std::path::Path;
 use std::process::Command;
 
-pub fn dump_ir(file: &Path, format: Format, output: Option<&Path>) -> Result<(), String> {
-    let module = load_module(file)?;
+pub fn dump_ir(file: &Path, format: Format, passes: Option<&str>, output: Option<&Path>) -> Result<(), String> {
+    let mut module = load_module(file)?;
+    if let Some(p) = passes {
+        super::opt::run_pipeline(&mut module, p, &Default::default())?;
+    }
     let text = match format {
         Format::Kir => kc_ir::print_module(&module),
         Format::Json => module.to_json() + "\n",

@@ -2,6 +2,7 @@
 //! error to stderr and exits non-zero, so bad input never panics.
 mod dump;
 pub mod inputs;
+mod opt;
 mod run;
 mod show;
 
@@ -35,11 +36,23 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Kir)]
         format: Format,
+        /// Run this pass pipeline first (as `kc opt --passes`).
+        #[arg(long)]
+        passes: Option<String>,
         /// Write to this file instead of stdout. With `--format dot` and a `.svg`, `.png`
         /// or `.pdf` name, the graph is rendered by Graphviz's `dot` if it is installed.
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Run a pass pipeline on a .kir file and print the result, like `mlir-opt`.
+    Opt {
+        /// The .kir file to read.
+        file: PathBuf,
+        #[command(flatten)]
+        opts: opt::OptArgs,
+    },
+    /// List the passes `--passes` accepts.
+    Passes,
     /// Run a function of a .kir file on the reference interpreter and print its results.
     Run {
         /// The .kir file to read.
@@ -81,7 +94,14 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
         }
     };
     let result = match cli.command {
-        Command::DumpIr { file, format, output } => dump::dump_ir(&file, format, output.as_deref()),
+        Command::DumpIr { file, format, passes, output } => dump::dump_ir(&file, format, passes.as_deref(), output.as_deref()),
+        Command::Opt { file, opts } => opt::opt(&file, &opts),
+        Command::Passes => {
+            for p in kc_compiler::registry::PASSES {
+                println!("{:<16} {}", p.name, p.summary);
+            }
+            Ok(())
+        }
         Command::Run { file, func, inputs, save, names, max_elements } => {
             run::run(&file, func.as_deref(), &inputs, save.as_deref(), &names, max_elements)
         }

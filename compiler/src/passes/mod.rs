@@ -1,0 +1,26 @@
+//! One file per pass; each exposes `make` for the registry.
+pub mod cse;
+pub mod dce;
+
+use kc_ir::{Module, Region};
+
+/// Apply `f` to every region of the module, nested regions first (so a rewrite of an
+/// outer region sees its inner regions already rewritten).
+pub fn for_each_region(m: &mut Module, f: &mut dyn FnMut(&mut Region) -> bool) -> bool {
+    let mut changed = false;
+    for func in &mut m.funcs {
+        changed |= visit(&mut func.body, f);
+    }
+    changed
+}
+
+fn visit(r: &mut Region, f: &mut dyn FnMut(&mut Region) -> bool) -> bool {
+    let mut changed = false;
+    let nodes: Vec<_> = r.graph.node_indices().collect();
+    for n in nodes {
+        for sub in &mut r.node_mut(n).regions {
+            changed |= visit(sub, f);
+        }
+    }
+    changed | f(r)
+}

@@ -1,0 +1,19 @@
+//! Every pass, one line each: name, what it does, and how to make it from its options.
+use crate::pass::{Pass, PassOptions};
+use crate::passes;
+use kc_ir::Result;
+
+pub struct PassEntry {
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub make: fn(&PassOptions) -> Result<Box<dyn Pass>>,
+}
+
+pub static PASSES: &[PassEntry] = &[
+    PassEntry { name: "dce", summary: "remove ops whose results are never used", make: passes::dce::make },
+    PassEntry { name: "cse", summary: "merge identical ops on identical operands", make: passes::cse::make },
+];
+
+pub fn lookup(name: &str) -> Option<&'static PassEntry> {
+    PASSES.iter().find(|p| p.name == name)
+}
