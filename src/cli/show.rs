@@ -9,6 +9,8 @@ pub fn format_tensor(t: &HostTensor, max_elements: usize) -> String {
     let values = t.to_f64_vec();
     let is_bool = t.dtype() == kc_ir::DType::Bool;
     let is_int = t.dtype().is_int();
+    // Narrow floats print at their own precision (0.6768, not 0.676800012588501).
+    let narrow = matches!(t.dtype(), kc_ir::DType::F32 | kc_ir::DType::F16 | kc_ir::DType::BF16);
     let fmt = |v: f64| {
         if is_bool {
             (if v != 0.0 { "true" } else { "false" }).to_string()
@@ -18,6 +20,8 @@ pub fn format_tensor(t: &HostTensor, max_elements: usize) -> String {
             "nan".into()
         } else if v.is_infinite() {
             (if v > 0.0 { "inf" } else { "-inf" }).into()
+        } else if narrow {
+            format!("{}", v as f32)
         } else {
             format!("{v}")
         }
