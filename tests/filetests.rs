@@ -214,3 +214,35 @@ fn pass_files_match_their_snapshots() {
         insta::assert_snapshot!(format!("passes__{}", stem(&p)), printed);
     }
 }
+
+#[test]
+fn the_demo_agrees_with_numpy() {
+    // Reference values from tests/golden/fashion_mnist_centroids.py (numpy, same data).
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join(".deps/fashion-mnist");
+    assert!(data.join("t10k-labels-idx1-ubyte").exists(), "run `make data` first (`make test` does)");
+    let arg = |n: &str, f: &str| format!("{n}={}", data.join(f).display());
+    let out = kc(&[
+        "run",
+        "examples/fashion_mnist_centroids.kir",
+        "-i",
+        &arg("train_x", "train-images-idx3-ubyte"),
+        "-i",
+        &arg("train_y", "train-labels-idx1-ubyte"),
+        "-i",
+        &arg("test_x", "t10k-images-idx3-ubyte"),
+        "-i",
+        &arg("test_y", "t10k-labels-idx1-ubyte"),
+        "--names",
+        "acc,per_class",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("acc = f32[] 0.6768\n"), "{text}");
+    let per_class = text.lines().nth(1).unwrap().split_once('[').unwrap().1.split_once('[').unwrap().1.trim_end_matches(']');
+    let got: Vec<f64> = per_class.split(", ").map(|v| v.parse().unwrap()).collect();
+    let want = [0.685, 0.879, 0.45, 0.767, 0.562, 0.776, 0.217, 0.82, 0.744, 0.868];
+    assert_eq!(got.len(), 10);
+    for (g, w) in got.iter().zip(want) {
+        assert!((g - w).abs() < 1e-6, "{got:?} vs {want:?}");
+    }
+}

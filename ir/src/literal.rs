@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum LiteralData {
-    Float(Vec<f64>),
+    Float(#[serde(with = "json_floats")] Vec<f64>),
     Int(Vec<i64>),
     Bool(Vec<bool>),
 }
@@ -68,5 +68,46 @@ pub fn round_to(dtype: DType, v: f64) -> f64 {
         DType::F16 => half::f16::from_f64(v).to_f64(),
         DType::BF16 => half::bf16::from_f64(v).to_f64(),
         _ => v,
+    }
+}
+
+/// JSON has no NaN or infinities: write those as the strings "nan", "inf", "-inf" (the
+/// spellings of the .kir text), everything else as plain numbers.
+mod json_floats {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum F {
+        Num(f64),
+        Special(String),
+    }
+
+    pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        let items: Vec<F> = v
+            .iter()
+            .map(|&x| match x {
+                x if x.is_nan() => F::Special("nan".into()),
+                x if x == f64::INFINITY => F::Special("inf".into()),
+                x if x == f64::NEG_INFINITY => F::Special("-inf".into()),
+                x => F::Num(x),
+            })
+            .collect();
+        items.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        Vec::<F>::deserialize(d)?
+            .into_iter()
+            .map(|f| match f {
+                F::Num(x) => Ok(x),
+                F::Special(s) => match s.as_str() {
+                    "nan" => Ok(f64::NAN),
+                    "inf" => Ok(f64::INFINITY),
+                    "-inf" => Ok(f64::NEG_INFINITY),
+                    other => Err(serde::de::Error::custom(format!("`{other}` is not a number"))),
+                },
+            })
+            .collect()
     }
 }

@@ -1,1 +1,15 @@
-//! reference interpreter
+//! `kc-runtime`: running kc programs.
+//!
+//! - [`HostTensor`] / [`Data`]: dense row-major tensors in host memory.
+//! - [`interp`]: the reference interpreter, the executable definition of every op's
+//!   meaning that each lowering is tested against ([`interp::run`], [`interp::run_func`]).
+//! - [`npy`], [`idx`]: reading (and for `.npy`, writing) tensors from files.
+pub mod error;
+pub mod idx;
+pub mod interp;
+pub mod npy;
+pub mod tensor;
+
+pub use error::RuntimeError;
+pub use interp::{run, run_func};
+pub use tensor::{Data, Elem, HostTensor};
