@@ -106,8 +106,6 @@ impl_elem!(u32, U32, |x: u32| x as f64, |a: u32, b: u32| a.cmp(&b));
 impl_elem!(bool, Bool, |x: bool| if x { 1.0 } else { 0.0 }, |a: bool, b: bool| a.cmp(&b));
 
 /// Run `$body` with `$T` bound to the element type of `$dtype` (every dtype).
-#[macro_export]
-#[doc(hidden)]
 macro_rules! with_elem {
     ($dtype:expr, $T:ident => $body:expr) => {
         match $dtype {
@@ -124,6 +122,8 @@ macro_rules! with_elem {
         }
     };
 }
+
+pub(crate) use with_elem;
 
 impl Data {
     pub fn dtype(&self) -> DType {
@@ -206,8 +206,9 @@ impl HostTensor {
                 .iter()
                 .enumerate()
                 .map(|(i, &v)| {
-                    // -2^63 and 2^63 are exact in f64: whole numbers in [-2^63, 2^63) fit i64.
-                    let whole = v.fract() == 0.0 && v >= -9.223372036854775808e18 && v < 9.223372036854775808e18;
+                    // ±2^63 are exact in f64: whole numbers in [-2^63, 2^63) fit i64.
+                    let two63 = 2f64.powi(63);
+                    let whole = v.fract() == 0.0 && (-two63..two63).contains(&v);
                     whole
                         .then(|| T::try_from(v as i64).ok())
                         .flatten()
@@ -422,7 +423,7 @@ mod tests {
 
     #[test]
     fn sort_order_puts_nan_last_and_negative_zero_first() {
-        let mut v = vec![f32::NAN, 1.0, -f32::NAN, 0.0, -0.0, f32::NEG_INFINITY];
+        let mut v = [f32::NAN, 1.0, -f32::NAN, 0.0, -0.0, f32::NEG_INFINITY];
         v.sort_by(Elem::sort_cmp);
         assert_eq!(v[0], f32::NEG_INFINITY);
         assert!(v[1] == 0.0 && v[1].is_sign_negative());

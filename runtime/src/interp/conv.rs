@@ -140,7 +140,7 @@ pub fn convolution(x: &HostTensor, k: &HostTensor, a: &ConvAttrs) -> R<HostTenso
     let o = k.shape()[kd[1]];
     let ig = k.shape()[kd[0]];
     let groups = usize::try_from(a.feature_group_count).ok().filter(|&g| g >= 1).ok_or("feature_group_count must be >= 1")?;
-    if ig * groups != c || o % groups != 0 {
+    if ig * groups != c || !o.is_multiple_of(groups) {
         return Err(format!(
             "input features {c} must be kernel input features {ig} x feature_group_count {groups}, and output features {o} divisible by it"
         ));

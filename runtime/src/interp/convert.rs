@@ -8,7 +8,7 @@
 //! - integer to integer: keep the low bits (wrap), as two's complement;
 //! - anything to bool: `x != 0` (so NaN -> true); bool to a number: 0 or 1.
 use crate::tensor::{Elem, HostTensor};
-use crate::with_elem;
+use crate::tensor::with_elem;
 use half::{bf16, f16};
 use kc_ir::DType;
 

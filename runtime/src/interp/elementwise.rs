@@ -4,7 +4,7 @@
 use super::dispatch::{sl, with_float, with_int, with_num};
 use super::scalar::{Float, Int, Num, Real};
 use crate::tensor::{Data, Elem, HostTensor};
-use crate::with_elem;
+use crate::tensor::with_elem;
 use kc_ir::{DType, OpKind};
 use std::cmp::Ordering;
 

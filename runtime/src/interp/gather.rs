@@ -16,7 +16,7 @@ use super::dispatch::{sl, with_num};
 use super::layout::{for_each_index, offset, strides, take_tensor};
 use super::scalar::Num;
 use crate::tensor::HostTensor;
-use crate::with_elem;
+use crate::tensor::with_elem;
 
 type R<T> = Result<T, String>;
 

@@ -3,7 +3,7 @@
 //! Most data movement is "element r of the result is element f(r) of the operand"; the
 //! ops compute the list of source offsets and [`take`] copies them, whatever the dtype.
 use crate::tensor::{Elem, HostTensor};
-use crate::with_elem;
+use crate::tensor::with_elem;
 
 /// Row-major strides: the distance in elements between neighbours along each dim.
 pub fn strides(shape: &[usize]) -> Vec<usize> {

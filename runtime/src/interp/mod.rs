@@ -161,11 +161,11 @@ fn consume(live: &mut HashMap<Value, Cow<'_, HostTensor>>, pending: &mut HashMap
 
 /// Attribute readers that fall back to the op table's default when a hand-built node
 /// leaves an attribute out.
-struct Attrs<'a> {
+struct AttrReader<'a> {
     node: &'a Node,
 }
 
-impl<'a> Attrs<'a> {
+impl<'a> AttrReader<'a> {
     fn ir<T>(r: kc_ir::Result<T>) -> std::result::Result<T, String> {
         r.map_err(|e| e.message)
     }
@@ -206,7 +206,7 @@ impl<'a> Attrs<'a> {
 /// What one node computes from its operand values; `out` are its resolved result types.
 fn eval_node(node: &Node, args: &[&HostTensor], out: &[Ty], dims: &Dims) -> std::result::Result<Vec<HostTensor>, String> {
     use OpKind::*;
-    let a = Attrs { node };
+    let a = AttrReader { node };
     let op = node.op;
     let arity = op.info().operands;
     if !arity.accepts(args.len()) {
@@ -221,7 +221,7 @@ fn eval_node(node: &Node, args: &[&HostTensor], out: &[Ty], dims: &Dims) -> std:
     let one = |t: HostTensor| Ok(vec![t]);
     match op {
         Parameter | Return => Err("is evaluated by its region, not as a node".into()),
-        Constant => one(movement::constant(Attrs::ir(node.attrs.literal("value"))?, out[0].dtype, &out[0].shape)?),
+        Constant => one(movement::constant(AttrReader::ir(node.attrs.literal("value"))?, out[0].dtype, &out[0].shape)?),
         Iota => one(movement::iota(out[0].dtype, &out[0].shape, a.int("dimension")?)?),
         Neg | Abs | Sign | Exp | Expm1 | Log | Log1p | Sqrt | Rsqrt | Tanh | Logistic | Sin | Cos | Tan | Erf | Floor | Ceil
         | RoundNearestEven | IsFinite | Not | PopCnt => one(elementwise::unary(op, x0())?),

@@ -8,7 +8,7 @@ use super::convert::{Convert, Wide};
 use super::dispatch::sl;
 use super::layout::{affine_offsets, around_axis, for_each_index, offset, strides, take_tensor};
 use crate::tensor::{Elem, HostTensor};
-use crate::with_elem;
+use crate::tensor::with_elem;
 use kc_ir::DType;
 
 type R<T> = Result<T, String>;

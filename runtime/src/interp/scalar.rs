@@ -117,11 +117,7 @@ impl_real!(f32, |x: f32| erf(x as f64) as f32);
 pub fn fmax<C: Real>(a: C, b: C) -> C {
     if a.is_nan() || b.is_nan() {
         C::NAN
-    } else if a > b {
-        a
-    } else if b > a {
-        b
-    } else if a.is_sign_negative() {
+    } else if a < b || (a == b && a.is_sign_negative()) {
         b
     } else {
         a
@@ -132,14 +128,10 @@ pub fn fmax<C: Real>(a: C, b: C) -> C {
 pub fn fmin<C: Real>(a: C, b: C) -> C {
     if a.is_nan() || b.is_nan() {
         C::NAN
-    } else if a < b {
-        a
-    } else if b < a {
+    } else if b < a || (a == b && b.is_sign_negative()) {
         b
-    } else if a.is_sign_negative() {
-        a
     } else {
-        b
+        a
     }
 }
 

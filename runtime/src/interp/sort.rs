@@ -7,7 +7,7 @@
 use super::dispatch::{sl, with_num};
 use super::layout::{around_axis, take_tensor};
 use crate::tensor::{Elem, HostTensor};
-use crate::with_elem;
+use crate::tensor::with_elem;
 
 type R<T> = Result<T, String>;
 
@@ -34,9 +34,10 @@ fn sorted_offsets(orders: &[Vec<usize>], shape: &[usize], d: usize, keep: usize)
     let (outer, n, inner) = around_axis(shape, d);
     let mut offs = Vec::with_capacity(outer * keep * inner);
     for o in 0..outer {
+        let lanes = &orders[o * inner..(o + 1) * inner];
         for k in 0..keep {
-            for i in 0..inner {
-                offs.push(o * n * inner + orders[o * inner + i][k] * inner + i);
+            for (i, lane) in lanes.iter().enumerate() {
+                offs.push(o * n * inner + lane[k] * inner + i);
             }
         }
     }

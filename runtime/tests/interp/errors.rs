@@ -150,3 +150,74 @@ fn unknown_function() {
     let e = kc_runtime::run(&m, "train", &[]).unwrap_err().to_string();
     assert_eq!(e, "no function @train; the module defines @main");
 }
+
+#[test]
+fn malformed_nodes_are_errors_not_panics() {
+    // Hand-built nodes with attributes the type rules would reject. Each must come back
+    // as an error naming the op.
+    let m = HostTensor::zeros(F32, vec![2, 3]).unwrap();
+    let v = HostTensor::zeros(I32, vec![4]).unwrap();
+    let f = |t: &[u64]| vec![ty(F32, t)];
+    let sym = |k: &str| Attr::Sym(k.into());
+    let cases: Vec<(kc_ir::OpKind, Vec<HostTensor>, Vec<(&str, Attr)>, Vec<TensorType>)> = vec![
+        (Transpose, vec![m.clone()], vec![("permutation", ints(&[0, 0]))], f(&[2, 2])),
+        (Transpose, vec![m.clone()], vec![("permutation", ints(&[1]))], f(&[3])),
+        (Slice, vec![m.clone()], vec![("start", ints(&[2, 0])), ("limit", ints(&[1, 3]))], f(&[0, 3])),
+        (Slice, vec![m.clone()], vec![("start", ints(&[0])), ("limit", ints(&[1]))], f(&[1])),
+        (Slice, vec![m.clone()], vec![("start", ints(&[0, 0])), ("limit", ints(&[2, 3])), ("strides", ints(&[0, 1]))], f(&[2, 3])),
+        (Reduce, vec![m.clone()], vec![("dimensions", ints(&[2])), ("kind", sym("sum"))], f(&[2])),
+        (Reduce, vec![m.clone()], vec![("dimensions", ints(&[0, 0])), ("kind", sym("sum"))], f(&[3])),
+        (Reduce, vec![m.clone()], vec![("dimensions", ints(&[0])), ("kind", sym("and"))], f(&[3])),
+        (ArgMax, vec![m.clone()], vec![("dimension", Attr::Int(0))], f(&[3])),
+        (ArgMax, vec![m.clone()], vec![("dimension", Attr::Int(7))], vec![ty(I32, &[3])]),
+        (CumSum, vec![m.clone()], vec![("dimension", Attr::Int(-1))], f(&[2, 3])),
+        (Sort, vec![m.clone()], vec![("dimension", Attr::Int(2))], f(&[2, 3])),
+        (TopK, vec![m.clone()], vec![("k", Attr::Int(4))], vec![ty(F32, &[2, 4]), ty(I32, &[2, 4])]),
+        (Iota, vec![], vec![("dimension", Attr::Int(2))], f(&[2, 3])),
+        (Iota, vec![], vec![("dimension", Attr::Int(0))], vec![ty(Bool, &[2])]),
+        (Concatenate, vec![m.clone(), HostTensor::zeros(F32, vec![2, 4]).unwrap()], vec![("dimension", Attr::Int(0))], f(&[4, 3])),
+        (Concatenate, vec![m.clone()], vec![("dimension", Attr::Int(2))], f(&[2, 3])),
+        (Reverse, vec![m.clone()], vec![("dimensions", ints(&[0, 0]))], f(&[2, 3])),
+        (Pad, vec![m.clone(), s(0f32)], vec![("low", ints(&[0, 0])), ("high", ints(&[0, 0])), ("interior", ints(&[-1, 0]))], f(&[2, 3])),
+        (Pad, vec![m.clone(), s(0f32)], vec![("low", ints(&[-5, 0])), ("high", ints(&[0, 0]))], f(&[0, 3])),
+        (Pad, vec![m.clone(), s(0i32)], vec![("low", ints(&[0, 0])), ("high", ints(&[0, 0]))], f(&[2, 3])),
+        (DynamicSlice, vec![m.clone(), s(0i32), s(0i32)], vec![("sizes", ints(&[3, 1]))], f(&[3, 1])),
+        (DynamicSlice, vec![m.clone(), s(0f32), s(0i32)], vec![("sizes", ints(&[1, 1]))], f(&[1, 1])),
+        (DynamicUpdateSlice, vec![m.clone(), HostTensor::zeros(F32, vec![3, 1]).unwrap(), s(0i32), s(0i32)], vec![], f(&[2, 3])),
+        (BroadcastInDim, vec![m.clone()], vec![("dims", ints(&[0]))], f(&[2, 3])),
+        (BroadcastInDim, vec![m.clone()], vec![("dims", ints(&[0, 5]))], f(&[2, 3])),
+        (Reshape, vec![m.clone()], vec![], f(&[5])),
+        (Select, vec![s(1i32), m.clone(), m.clone()], vec![], f(&[2, 3])),
+        (Clamp, vec![HostTensor::zeros(F32, vec![3]).unwrap(), m.clone(), s(1f32)], vec![], f(&[2, 3])),
+        (BitcastConvert, vec![m.clone()], vec![], vec![ty(F64, &[2, 3])]),
+        (ReduceWindow, vec![m.clone()], vec![("kind", sym("max")), ("window", ints(&[1]))], f(&[2, 3])),
+        (ReduceWindow, vec![m.clone()], vec![("kind", sym("max")), ("window", ints(&[1, 1])), ("strides", ints(&[0, 1]))], f(&[2, 3])),
+        (ReduceWindow, vec![m.clone()], vec![("kind", sym("max")), ("window", ints(&[1, 1])), ("padding_low", ints(&[-9, 0]))], f(&[0, 3])),
+        (DotGeneral, vec![m.clone(), m.clone()], vec![("lhs_batch", ints(&[0])), ("rhs_batch", ints(&[])), ("lhs_contracting", ints(&[1])), ("rhs_contracting", ints(&[1]))], f(&[2])),
+        (DotGeneral, vec![m.clone(), m.clone()], vec![("lhs_contracting", ints(&[1, 1])), ("rhs_contracting", ints(&[1, 0]))], f(&[])),
+        (DotGeneral, vec![m.clone(), m.clone()], vec![("lhs_contracting", ints(&[4])), ("rhs_contracting", ints(&[1]))], f(&[])),
+        (Convolution, vec![m.clone(), m.clone()], vec![("feature_group_count", Attr::Int(2))], f(&[2, 2])),
+        (Convolution, vec![m.clone(), m.clone()], vec![("input_dims", ints(&[0, 0]))], f(&[2, 2])),
+        (Convolution, vec![m.clone(), HostTensor::zeros(F32, vec![2, 3, 1]).unwrap()], vec![], f(&[2, 2])),
+        (Convolution, vec![HostTensor::zeros(F32, vec![1, 1, 3]).unwrap(), HostTensor::zeros(F32, vec![1, 1, 2]).unwrap()], vec![("window_strides", ints(&[0]))], f(&[1, 1, 2])),
+        (Gather, vec![m.clone(), v.clone()], vec![("offset_dims", ints(&[1])), ("collapsed_slice_dims", ints(&[0])), ("start_index_map", ints(&[0, 1])), ("index_vector_dim", Attr::Int(1)), ("slice_sizes", ints(&[1, 3]))], f(&[4, 3])),
+        (Gather, vec![m.clone(), v.clone()], vec![("offset_dims", ints(&[1])), ("collapsed_slice_dims", ints(&[0])), ("start_index_map", ints(&[0])), ("index_vector_dim", Attr::Int(3)), ("slice_sizes", ints(&[1, 3]))], f(&[4, 3])),
+        (Gather, vec![m.clone(), v.clone()], vec![("offset_dims", ints(&[1])), ("collapsed_slice_dims", ints(&[0])), ("start_index_map", ints(&[0])), ("index_vector_dim", Attr::Int(1)), ("slice_sizes", ints(&[1, 4]))], f(&[4, 4])),
+        (Gather, vec![m.clone(), m.clone()], vec![("offset_dims", ints(&[1])), ("collapsed_slice_dims", ints(&[0])), ("start_index_map", ints(&[0])), ("index_vector_dim", Attr::Int(2)), ("slice_sizes", ints(&[1, 3]))], f(&[2, 3, 3])),
+        (Scatter, vec![m.clone(), v.clone(), HostTensor::zeros(F32, vec![4, 3]).unwrap()], vec![("update_window_dims", ints(&[1])), ("inserted_window_dims", ints(&[0])), ("scatter_dims_to_operand_dims", ints(&[2])), ("index_vector_dim", Attr::Int(1))], f(&[2, 3])),
+        (Scatter, vec![m.clone(), v.clone(), HostTensor::zeros(F32, vec![5, 3]).unwrap()], vec![("update_window_dims", ints(&[1])), ("inserted_window_dims", ints(&[0])), ("scatter_dims_to_operand_dims", ints(&[0])), ("index_vector_dim", Attr::Int(1))], f(&[2, 3])),
+        (Scatter, vec![m.clone(), v.clone(), HostTensor::zeros(F32, vec![4, 4]).unwrap()], vec![("update_window_dims", ints(&[1])), ("inserted_window_dims", ints(&[0])), ("scatter_dims_to_operand_dims", ints(&[0])), ("index_vector_dim", Attr::Int(1))], f(&[2, 3])),
+        (Scatter, vec![HostTensor::zeros(Bool, vec![2, 3]).unwrap(), v.clone(), HostTensor::zeros(Bool, vec![4, 3]).unwrap()], vec![("update_window_dims", ints(&[1])), ("inserted_window_dims", ints(&[0])), ("scatter_dims_to_operand_dims", ints(&[0])), ("index_vector_dim", Attr::Int(1)), ("kind", sym("add"))], vec![ty(Bool, &[2, 3])]),
+    ];
+    for (op, inputs, attrs, out) in cases {
+        let r = std::panic::catch_unwind(|| try_eval(op, &inputs, &attrs, out.clone()));
+        match r {
+            Ok(Err(e)) => {
+                let e = e.to_string();
+                assert!(e.contains(&format!("(`{op}`)")), "{op}: error does not name the op: {e}");
+            }
+            Ok(Ok(v)) => panic!("{op} with {attrs:?} should fail, gave {v:?}"),
+            Err(_) => panic!("{op} with {attrs:?} panicked"),
+        }
+    }
+}

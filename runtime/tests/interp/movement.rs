@@ -50,7 +50,7 @@ fn broadcast_in_dim_cases() {
     for j in 0..3 {
         for _k in 0..4 {
             for i in 0..2 {
-                want.push((i * 3 + j) as i32);
+                want.push(i * 3 + j);
             }
         }
     }
@@ -78,7 +78,7 @@ fn transpose_matches_naive_loop() {
     for k in 0..4 {
         for i in 0..2 {
             for j in 0..3 {
-                want.push((i * 12 + j * 4 + k) as i32);
+                want.push(i * 12 + j * 4 + k);
             }
         }
     }
