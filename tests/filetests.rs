@@ -246,3 +246,14 @@ fn the_demo_agrees_with_numpy() {
         assert!((g - w).abs() < 1e-6, "{got:?} vs {want:?}");
     }
 }
+
+#[test]
+fn docs_cover_every_op_and_every_op_has_a_filetest() {
+    let docs = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/ir.md")).unwrap();
+    let ops_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/filetests/ops");
+    for op in kc_ir::OpKind::all() {
+        let name = op.name();
+        assert!(docs.contains(&format!("### `{name}`")), "docs/ir.md has no section for `{name}`");
+        assert!(ops_dir.join(format!("{name}.kir")).exists(), "tests/filetests/ops/{name}.kir is missing");
+    }
+}

@@ -531,6 +531,10 @@ fn scatter(ops: &[TensorType], attrs: &Attrs) -> Result<Types> {
     if upd.dtype != a.dtype {
         return err(format!("updates dtype {} differs from operand dtype {}", upd.dtype, a.dtype));
     }
+    let kind = attrs.sym("kind")?;
+    if a.dtype.is_bool() && kind != "replace" {
+        return err(format!("scatter kind {kind} does not apply to bool (only replace does)"));
+    }
     let window = attrs.ints("update_window_dims")?;
     let inserted = attrs.ints("inserted_window_dims")?;
     let to_operand = attrs.ints("scatter_dims_to_operand_dims")?;

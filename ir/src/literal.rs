@@ -65,10 +65,35 @@ pub fn int_fits(dtype: DType, v: i64) -> bool {
 pub fn round_to(dtype: DType, v: f64) -> f64 {
     match dtype {
         DType::F32 => v as f32 as f64,
-        DType::F16 => half::f16::from_f64(v).to_f64(),
-        DType::BF16 => half::bf16::from_f64(v).to_f64(),
+        DType::F16 => f64_to_f16(v).to_f64(),
+        DType::BF16 => f64_to_bf16(v).to_f64(),
         _ => v,
     }
+}
+
+/// f64 -> f32 rounded to odd: exact values stay, others are truncated toward zero with
+/// the last significand bit forced to 1 (see [`i64_to_f64_odd`]).
+pub fn f64_to_f32_odd(x: f64) -> f32 {
+    let f = x as f32;
+    if x.is_nan() || f as f64 == x {
+        return f;
+    }
+    // `as` rounded to nearest; if that went away from zero (possibly to infinity), step
+    // back one float toward zero, which the bit pattern minus one is.
+    let trunc = if (f as f64).abs() > x.abs() { f32::from_bits(f.to_bits() - 1) } else { f };
+    f32::from_bits(trunc.to_bits() | 1)
+}
+
+/// f64 -> f16, rounded to nearest even once. (`half::f16::from_f64` drops the low 32
+/// bits of the significand before rounding, which turns some values just above a tie
+/// into ties; going through f32 rounded to odd keeps that information.)
+pub fn f64_to_f16(x: f64) -> half::f16 {
+    half::f16::from_f32(f64_to_f32_odd(x))
+}
+
+/// f64 -> bf16, rounded to nearest even once (see [`f64_to_f16`]).
+pub fn f64_to_bf16(x: f64) -> half::bf16 {
+    half::bf16::from_f32(f64_to_f32_odd(x))
 }
 
 /// JSON has no NaN or infinities: write those as the strings "nan", "inf", "-inf" (the

@@ -99,6 +99,7 @@ fn movement_rules() {
     ];
     ok(OpKind::Scatter, &["f32[100,8]", "i32[N]", "f32[N,8]"], &s, &[], "f32[100, 8]");
     rejects(OpKind::Scatter, &["f32[100,8]", "i32[N]", "f32[M,8]"], &s, &[], "must equal the index batch dims");
+    rejects(OpKind::Scatter, &["bool[100,8]", "i32[N]", "bool[N,8]"], &s, &[], "scatter kind add does not apply to bool");
 }
 
 #[test]

@@ -48,30 +48,9 @@ pub fn i64_to_f64_odd(i: i64) -> f64 {
     f64::from_bits(trunc.to_bits() | 1)
 }
 
-/// f64 -> f32 rounded to odd: exact values stay, others are truncated toward zero with
-/// the last significand bit forced to 1 (see [`i64_to_f64_odd`]).
-pub fn f64_to_f32_odd(x: f64) -> f32 {
-    let f = x as f32;
-    if x.is_nan() || f as f64 == x {
-        return f;
-    }
-    // `as` rounded to nearest; if that went away from zero (possibly to infinity), step
-    // back one float toward zero, which the bit pattern minus one is.
-    let trunc = if (f as f64).abs() > x.abs() { f32::from_bits(f.to_bits() - 1) } else { f };
-    f32::from_bits(trunc.to_bits() | 1)
-}
-
-/// f64 -> f16, rounded to nearest even once. (`half::f16::from_f64` drops the low 32
-/// bits of the significand before rounding, which turns some values just above a tie
-/// into ties; going through f32 rounded to odd keeps that information.)
-pub fn f64_to_f16(x: f64) -> f16 {
-    f16::from_f32(f64_to_f32_odd(x))
-}
-
-/// f64 -> bf16, rounded to nearest even once (see [`f64_to_f16`]).
-pub fn f64_to_bf16(x: f64) -> bf16 {
-    bf16::from_f32(f64_to_f32_odd(x))
-}
+// The f64 -> f32/f16/bf16 roundings live in the IR crate so constants and the
+// interpreter round identically.
+pub use kc_ir::literal::{f64_to_bf16, f64_to_f16, f64_to_f32_odd};
 
 macro_rules! impl_convert_float {
     ($t:ty, $from_f64:expr, $to_f64:expr, $bits:ty, $from_bits:expr) => {
