@@ -205,6 +205,16 @@ fn pass_files_match_their_snapshots() {
         let mut after = before.clone();
         let inst = Instrumentation { verify_each: true, ..Default::default() };
         Pipeline::parse(&passes[0]).unwrap().run(&mut after, &inst).unwrap_or_else(|e| panic!("{}: {e}", rel(&p)));
+        // Semantics are preserved: the interpreter gives bit-identical results before and after
+        // (cse and dce never reassociate arithmetic).
+        let outs = |m: &kc_ir::Module| run_inputs(m, &src).map(|r| r.unwrap_or_else(|e| panic!("{}: {e}", rel(&p))));
+        let (b, a) = (outs(&before).expect("pass files give INPUT lines"), outs(&after).unwrap());
+        assert_eq!(b.len(), a.len(), "{}", rel(&p));
+        for (x, y) in b.iter().zip(&a) {
+            assert_eq!(x.shape(), y.shape(), "{}", rel(&p));
+            let bits = |t: &HostTensor| t.to_f64_vec().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(x), bits(y), "{}: results changed", rel(&p));
+        }
         let printed = kc_ir::print_module(&after);
         if stem(&p).contains("keeps") {
             assert_eq!(printed, kc_ir::print_module(&before), "{}: must not change", rel(&p));
