@@ -8,7 +8,7 @@
 //! The files ship gzipped; kc does not decompress (the Makefile gunzips them), and a
 //! gzipped file is reported as such.
 use crate::error::{Result, RuntimeError};
-use crate::tensor::{element_count, Data, HostTensor};
+use crate::tensor::{Data, HostTensor};
 use kc_ir::DType;
 use std::path::Path;
 
@@ -49,12 +49,7 @@ pub fn from_bytes(bytes: &[u8], name: &str) -> Result<HostTensor> {
         .collect();
     // Check the claimed size against the bytes actually present before allocating.
     let data = &bytes[header..];
-    let n = element_count(&shape).map_err(|e| err(e.to_string()))?;
-    let want = n.checked_mul(dtype.size_bytes()).ok_or_else(|| err(format!("shape {shape:?} is too large")))?;
-    if data.len() != want {
-        let what = if data.len() < want { "truncated" } else { "has extra bytes" };
-        return Err(err(format!("{what}: {dtype}{shape:?} needs {want} data bytes, the file has {}", data.len())));
-    }
+    crate::tensor::check_data_len(dtype, &shape, data.len()).map_err(err)?;
     let chunks = |k: usize| data.chunks_exact(k);
     let d = match dtype {
         DType::U8 => Data::U8(data.to_vec()),

@@ -9,7 +9,7 @@
 //! NumPy type string; writing a bf16 tensor is an error (convert it to f32 first) rather
 //! than a file other tools would misread. Fortran-order and big-endian files are errors.
 use crate::error::{Result, RuntimeError};
-use crate::tensor::{element_count, Data, HostTensor};
+use crate::tensor::{Data, HostTensor};
 use half::f16;
 use kc_ir::DType;
 use std::path::Path;
@@ -157,12 +157,7 @@ pub fn from_bytes(bytes: &[u8], name: &str) -> Result<HostTensor> {
     let (dtype, shape) = parse_header(header).map_err(err)?;
     let data = &bytes[header_end..];
     // Check the claimed size against the bytes actually present before allocating.
-    let n = element_count(&shape).map_err(|e| err(e.to_string()))?;
-    let want = n.checked_mul(dtype.size_bytes()).ok_or_else(|| err(format!("shape {shape:?} is too large")))?;
-    if data.len() != want {
-        let what = if data.len() < want { "truncated" } else { "has extra bytes" };
-        return Err(err(format!("{what}: {dtype}{shape:?} needs {want} data bytes, the file has {}", data.len())));
-    }
+    crate::tensor::check_data_len(dtype, &shape, data.len()).map_err(err)?;
     let chunks = |k: usize| data.chunks_exact(k);
     let d = match dtype {
         DType::F32 => Data::F32(chunks(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect()),

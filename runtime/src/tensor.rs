@@ -163,6 +163,18 @@ pub struct HostTensor {
 }
 
 /// Element count of a shape, or an error when the product overflows `usize`.
+/// Check that a file's data section holds exactly a `dtype` tensor of `shape`, before
+/// anything is allocated from the header's claim (shared by the .npy and IDX readers).
+pub fn check_data_len(dtype: DType, shape: &[usize], len: usize) -> std::result::Result<(), String> {
+    let n = element_count(shape).map_err(|e| e.to_string())?;
+    let want = n.checked_mul(dtype.size_bytes()).ok_or_else(|| format!("shape {shape:?} is too large"))?;
+    if len != want {
+        let what = if len < want { "truncated" } else { "has extra bytes" };
+        return Err(format!("{what}: {dtype}{shape:?} needs {want} data bytes, the file has {len}"));
+    }
+    Ok(())
+}
+
 pub fn element_count(shape: &[usize]) -> Result<usize> {
     shape
         .iter()
