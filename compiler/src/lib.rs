@@ -6,6 +6,7 @@
 //!   print before/after, timing, and a reproducer file when a pass fails.
 pub use kc_ir as ir;
 
+pub mod autodiff;
 pub mod pass;
 pub mod passes;
 pub mod pipeline;

@@ -77,6 +77,10 @@ impl PassOptions {
         }
     }
 
+    pub fn str_or(&self, key: &str, default: &str) -> String {
+        self.raw(key).cloned().unwrap_or_else(|| default.to_string())
+    }
+
     /// Call after reading options: any option the pass did not read is an error.
     pub fn finish(&self) -> Result<()> {
         let read = self.read.borrow();

@@ -11,6 +11,7 @@ pub struct PassEntry {
 
 pub static PASSES: &[PassEntry] = &[
     PassEntry { name: "dce", summary: "remove ops whose results are never used", make: passes::dce::make },
+    PassEntry { name: "grad", summary: "add @F_grad returning an output and its gradients (reverse mode)", make: passes::grad::make },
     PassEntry { name: "cse", summary: "merge identical ops on identical operands", make: passes::cse::make },
 ];
 

@@ -378,12 +378,19 @@ fn dynamic_slice(ops: &[TensorType], attrs: &Attrs) -> Result<Types> {
     scalar_indices(&ops[1..], "start index")?;
     let sizes = attrs.ints("sizes")?;
     len_is(sizes, r, "sizes")?;
+    // `-1` takes the whole dim, which is how a symbolic dim (a batch) is sliced.
+    let mut dims = Vec::with_capacity(r);
     for (i, (&s, d)) in sizes.iter().zip(&a.shape.0).enumerate() {
-        if s < 0 || matches!(d, Dim::Known(n) if s as u64 > *n) {
-            return err(format!("sizes[{i}] = {s} must be in 0..={d}"));
+        if s == -1 {
+            dims.push(d.clone());
+            continue;
         }
+        if s < 0 || matches!(d, Dim::Known(n) if s as u64 > *n) || matches!(d, Dim::Sym(_)) {
+            return err(format!("sizes[{i}] = {s} must be in 0..={d} (or -1 for the whole dim)"));
+        }
+        dims.push(Dim::Known(s as u64));
     }
-    Ok(vec![TensorType::new(a.dtype, Shape::known(&sizes.iter().map(|&s| s as u64).collect::<Vec<_>>()))])
+    Ok(vec![TensorType::new(a.dtype, Shape(dims))])
 }
 
 fn dynamic_update_slice(ops: &[TensorType]) -> Result<Types> {
@@ -681,18 +688,27 @@ fn convolution(x: &TensorType, k: &TensorType, attrs: &Attrs) -> Result<Types> {
         return err(format!("feature_group_count = {groups} must be >= 1"));
     }
     let groups = groups as u64;
-    let c = known(&x.shape.0[id[1] as usize], "the input feature dim")?;
-    let ki = known(&k.shape.0[kd[0] as usize], "the kernel input feature dim")?;
-    let ko = known(&k.shape.0[kd[1] as usize], "the kernel output feature dim")?;
-    if c % groups != 0 || ki * groups != c {
-        return err(format!("input features {c} must equal kernel input features {ki} × feature_group_count {groups}"));
+    let (xc, kc) = (&x.shape.0[id[1] as usize], &k.shape.0[kd[0] as usize]);
+    // The same symbolic feature dim on both sides is fine without groups: a kernel's
+    // gradient contracts over the batch this way.
+    if !(matches!(xc, Dim::Sym(_)) && xc == kc && groups == 1) {
+        let c = known(xc, "the input feature dim")?;
+        let ki = known(kc, "the kernel input feature dim")?;
+        if c % groups != 0 || ki * groups != c {
+            return err(format!("input features {c} must equal kernel input features {ki} × feature_group_count {groups}"));
+        }
     }
-    if ko % groups != 0 {
-        return err(format!("kernel output features {ko} must be divisible by feature_group_count {groups}"));
+    // The output features may be symbolic without groups (second derivatives make one).
+    let ko_dim = &k.shape.0[kd[1] as usize];
+    if groups > 1 {
+        let ko = known(ko_dim, "the kernel output feature dim")?;
+        if ko % groups != 0 {
+            return err(format!("kernel output features {ko} must be divisible by feature_group_count {groups}"));
+        }
     }
     let mut out = vec![Dim::Known(0); rank];
     out[od[0] as usize] = x.shape.0[id[0] as usize].clone();
-    out[od[1] as usize] = Dim::Known(ko);
+    out[od[1] as usize] = ko_dim.clone();
     for i in 0..n {
         let xi = known(&x.shape.0[id[2 + i] as usize], "a spatial input dim")?;
         let kw = known(&k.shape.0[kd[2 + i] as usize], "a spatial kernel dim")?;

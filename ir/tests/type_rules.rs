@@ -206,3 +206,17 @@ fn verifier_rejects_unbound_symbols_and_duplicate_functions() {
     let e = kc_ir::verify_module(&m).unwrap_err().to_string();
     assert!(e.contains("function @f is defined twice"), "{e}");
 }
+
+#[test]
+fn whole_dim_dynamic_slices_and_symbolic_convolution_features() {
+    ok(OpKind::DynamicSlice, &["f32[4,N]", "i32[]", "i32[]"], &[("sizes", ints(&[1, -1]))], &[], "f32[1, N]");
+    rejects(OpKind::DynamicSlice, &["f32[4,N]", "i32[]", "i32[]"], &[("sizes", ints(&[1, 2]))], &[], "or -1 for the whole dim");
+    rejects(OpKind::DynamicSlice, &["f32[4,3]", "i32[]", "i32[]"], &[("sizes", ints(&[1, -2]))], &[], "sizes[1] = -2");
+    // A kernel gradient: the batch N is contracted as the feature dim on both sides.
+    let dims = [("input_dims", ints(&[1, 0, 2])), ("kernel_dims", ints(&[0, 1, 2])), ("output_dims", ints(&[0, 1, 2]))];
+    ok(OpKind::Convolution, &["f32[N,3,8]", "f32[N,4,6]"], &dims, &[], "f32[3, 4, 3]");
+    ok(OpKind::Convolution, &["f32[2,3,8]", "f32[3,M,2]"], &dims[1..], &[], "f32[2, M, 7]");
+    let grouped = [dims[0].clone(), dims[1].clone(), dims[2].clone(), ("feature_group_count", Attr::Int(2))];
+    rejects(OpKind::Convolution, &["f32[N,3,8]", "f32[N,4,6]"], &grouped, &[], "needs a known size");
+    rejects(OpKind::Convolution, &["f32[N,3,8]", "f32[M,4,6]"], &dims, &[], "needs a known size");
+}

@@ -151,7 +151,8 @@ pub fn dynamic_slice(x: &HostTensor, starts: &[i64], sizes: &[i64]) -> R<HostTen
     let mut out = Vec::with_capacity(r);
     for i in 0..r {
         let n = x.shape()[i];
-        let size = usize::try_from(sizes[i]).ok().filter(|&s| s <= n).ok_or_else(|| {
+        let want = if sizes[i] == -1 { n as i64 } else { sizes[i] };
+        let size = usize::try_from(want).ok().filter(|&s| s <= n).ok_or_else(|| {
             format!("sizes[{i}] = {} must be in 0..={n} for {x}", sizes[i])
         })?;
         base += (clamp_start(starts[i], n, size) * xs[i]) as isize;
