@@ -15,6 +15,10 @@ pub static PASSES: &[PassEntry] = &[
     PassEntry { name: "cse", summary: "merge identical ops on identical operands", make: passes::cse::make },
 ];
 
+/// The pipeline `kc` runs on a traced model before lowering (and the one the
+/// semantic-preservation tests hold to bit-identical interpreter results).
+pub const DEFAULT_PIPELINE: &str = "cse,dce";
+
 pub fn lookup(name: &str) -> Option<&'static PassEntry> {
     PASSES.iter().find(|p| p.name == name)
 }

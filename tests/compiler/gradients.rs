@@ -16,20 +16,20 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// xorshift64*: a fixed, dependency-free source of test inputs.
-struct Rng(u64);
+pub struct Rng(pub u64);
 impl Rng {
-    fn next(&mut self) -> f64 {
+    pub fn next(&mut self) -> f64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         (self.0.wrapping_mul(0x2545F4914F6CDD1D) >> 11) as f64 / (1u64 << 53) as f64
     }
-    fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
+    pub fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
         lo + (hi - lo) * self.next()
     }
 }
 
-fn directives(src: &str, key: &str) -> Vec<String> {
+pub fn directives(src: &str, key: &str) -> Vec<String> {
     let tag = format!("// {key}:");
     src.lines().filter_map(|l| l.trim().strip_prefix(&tag)).map(|s| s.trim().to_string()).collect()
 }
@@ -135,7 +135,7 @@ fn check(c: &mut Case, f: &Func, inputs: &[HostTensor], wrt: &[usize], of: &[usi
         for &e in &picks {
             let base = x.to_f64_vec();
             let h = c.step * base[e].abs().max(1.0);
-            let mut at = |d: f64| {
+            let at = |d: f64| {
                 let mut v = base.clone();
                 v[e] += d;
                 let mut xs = inputs.to_vec();
