@@ -1,5 +1,5 @@
 //! Graphviz output: one cluster per function (and per nested region), one box per op,
-//! edges labelled with the value's type. For looking at graphs, not for parsing back.
+//! edges labelled with the value's type. A fusion's body is a shaded cluster. For looking at graphs, not for parsing back.
 use crate::graph::{Module, Region};
 use crate::op::OpKind;
 use std::fmt::Write;
@@ -45,7 +45,12 @@ fn region(out: &mut String, r: &Region, next: &mut usize, indent: &str) {
         let _ = writeln!(out, "{indent}n{} [label=\"{label}\", shape={shape}];", id(n));
         for (i, sub) in node.regions.iter().enumerate() {
             let name = node.op.info().regions.get(i).copied().unwrap_or("region");
-            let _ = writeln!(out, "{indent}subgraph cluster_r{}_{i} {{\n{indent}  label=\"{name}\"; style=dashed;", id(n));
+            // A fusion's body is drawn as a shaded box so fused kernels stand out.
+            let (label, style) = match (node.op, node.attrs.get("kind")) {
+                (OpKind::Fusion, Some(crate::Attr::Sym(kind))) => (format!("fusion ({kind})"), "\"rounded,filled\"; fillcolor=\"#eef3ff\""),
+                _ => (name.to_string(), "dashed"),
+            };
+            let _ = writeln!(out, "{indent}subgraph cluster_r{}_{i} {{\n{indent}  label=\"{label}\"; style={style};", id(n));
             region(out, sub, next, &format!("{indent}  "));
             let _ = writeln!(out, "{indent}}}");
         }

@@ -9,7 +9,7 @@ use crate::attr::{Attrs, AttrsExt};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::graph::Region;
-use crate::op::{OpKind, Results};
+use crate::op::OpKind;
 use crate::shape::{Dim, Shape, TensorType};
 use std::collections::BTreeMap;
 
@@ -31,10 +31,7 @@ pub fn infer(op: OpKind, operands: &[TensorType], attrs: &Attrs, declared: &[Ten
         return err(format!("expects {} region(s), got {}", info.regions.len(), regions.len()));
     }
     if info.declared_result {
-        let want = match info.results {
-            Results::Fixed(n) => n,
-            Results::PerOperand => operands.len(),
-        };
+        let want = info.results.count(operands.len(), regions);
         if declared.len() != want {
             return err(format!("needs {want} declared result type(s), got {}", declared.len()));
         }
@@ -184,6 +181,7 @@ pub fn infer(op: OpKind, operands: &[TensorType], attrs: &Attrs, declared: &[Ten
             one(a.clone())
         }
         While => while_loop(operands, regions),
+        Fusion => fusion(operands, attrs, regions),
         Return => Ok(Vec::new()),
     }
 }
@@ -735,6 +733,37 @@ fn while_loop(ops: &[TensorType], regions: &[Region]) -> Result<Types> {
         return err(format!("body returns {} but carries {}", list(&body.result_types()), list(&carried)));
     }
     Ok(carried)
+}
+
+/// A fusion is one straight-line kernel: its body takes the operands as parameters and
+/// returns the results. Control flow and nested fusions stay outside (lowerings emit a
+/// fusion as one loop nest), and an `input` fusion's root (a returned value) is a `reduce`.
+fn fusion(ops: &[TensorType], attrs: &Attrs, regions: &[Region]) -> Result<Types> {
+    let body = &regions[0];
+    if body.param_types() != ops {
+        return err(format!("body parameters {} must match the operands {}", list(&body.param_types()), list(ops)));
+    }
+    for n in body.graph.node_indices() {
+        match body.node(n).op {
+            OpKind::Fusion => return err("nested fusions are not allowed: the body contains a `fusion`"),
+            op if !body.node(n).regions.is_empty() => {
+                return err(format!("a fusion body cannot contain `{op}`: control flow stays outside fusions"))
+            }
+            _ => {}
+        }
+    }
+    let results = body.result_types();
+    if results.is_empty() {
+        return err("a fusion must return at least one value");
+    }
+    if attrs.sym("kind")? == "input" {
+        let ret = body.return_node();
+        let roots = ret.map(|r| body.operands(r)).unwrap_or_default();
+        if !roots.iter().any(|v| body.node(v.node).op == OpKind::Reduce) {
+            return err("an `input` fusion must return the result of a `reduce` (its root)");
+        }
+    }
+    Ok(results)
 }
 
 fn list(ts: &[TensorType]) -> String {

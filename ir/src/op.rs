@@ -81,6 +81,7 @@ pub enum OpKind {
     CumMin,
     // control flow
     While,
+    Fusion,
     Return,
 }
 
@@ -113,13 +114,17 @@ pub enum Results {
     Fixed(usize),
     /// One result per operand (sort, while).
     PerOperand,
+    /// One result per value the op's (only) region returns (fusion).
+    Returned,
 }
 
 impl Results {
-    pub fn count(self, operands: usize) -> usize {
+    /// The number of results of a node with `operands` operands and these regions.
+    pub fn count(self, operands: usize, regions: &[crate::graph::Region]) -> usize {
         match self {
             Results::Fixed(n) => n,
             Results::PerOperand => operands,
+            Results::Returned => regions.first().map_or(0, |r| r.return_node().map_or(0, |n| r.operands(n).len())),
         }
     }
 }
@@ -174,7 +179,7 @@ pub struct OpInfo {
     pub family: Family,
     pub operands: Arity,
     pub results: Results,
-    /// Names of the op's regions, in order (only `while` has any: `cond`, `body`).
+    /// Names of the op's regions, in order (`while`: `cond`, `body`; `fusion`: `body`).
     pub regions: &'static [&'static str],
     pub attrs: &'static [AttrSpec],
     /// Whether the result types come from the text (`: T`) rather than from operands alone:
@@ -187,6 +192,10 @@ pub const COMPARE_DIRECTIONS: &[&str] = &["eq", "ne", "lt", "le", "gt", "ge"];
 pub const REDUCE_KINDS: &[&str] = &["sum", "prod", "max", "min", "and", "or"];
 pub const WINDOW_KINDS: &[&str] = &["sum", "max", "min"];
 pub const SCATTER_KINDS: &[&str] = &["replace", "add", "mul", "max", "min"];
+/// Fusion kinds, named after XLA's: `loop` (elementwise, broadcast and reshape chains,
+/// one loop over the output) and `input` (a reduction fused with the chain computing its
+/// input: one loop over the reduced input).
+pub const FUSION_KINDS: &[&str] = &["loop", "input"];
 
 const NONE: &[AttrSpec] = &[];
 const DIM_REVERSE: &[AttrSpec] =
@@ -281,6 +290,7 @@ pub static OPS: &[OpInfo] = &[
     row!(CumMax, "cummax", Reduction, Exactly(1), ONE, DIM_REVERSE, false, "inclusive running maximum"),
     row!(CumMin, "cummin", Reduction, Exactly(1), ONE, DIM_REVERSE, false, "inclusive running minimum"),
     OpInfo { kind: OpKind::While, name: "while", family: Family::Control, operands: AtLeast(0), results: Results::PerOperand, regions: &["cond", "body"], attrs: NONE, declared_result: false, summary: "loop: run body while cond holds, on loop-carried values" },
+    OpInfo { kind: OpKind::Fusion, name: "fusion", family: Family::Control, operands: AtLeast(0), results: Results::Returned, regions: &["body"], attrs: &[req("kind", AttrKind::Sym(FUSION_KINDS))], declared_result: false, summary: "a fused kernel: its body runs on its operands and returns its results" },
     row!(Return, "return", Control, AtLeast(0), Results::Fixed(0), NONE, false, "the results of a function or region"),
 ];
 

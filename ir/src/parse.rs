@@ -320,19 +320,8 @@ fn stmt(p: Pair<Rule>, region: &mut Region, scope: &mut Scope, outer: &[&Scope])
             at,
         ));
     }
-    let want = info.results.count(operands.len());
-    if named != want {
-        let what = if named == usize::MAX { "too many".to_string() } else { named.to_string() };
-        return Err(Error::parse(format!("`{}` here has {want} result(s), but {what} are named", info.name), at));
-    }
-    if types.len() != want {
-        return Err(Error::parse(
-            format!("`{}` here has {want} result(s), but {} type(s) follow", info.name, types.len()),
-            at,
-        ));
-    }
-
     // Regions: each its own scope, which sees nothing of this one (regions are isolated).
+    // They come before the result count, which for `fusion` is what its body returns.
     if region_pairs.len() != info.regions.len() {
         let labels = if info.regions.is_empty() { String::new() } else { format!(" ({})", info.regions.join(", ")) };
         return Err(Error::parse(
@@ -356,6 +345,18 @@ fn stmt(p: Pair<Rule>, region: &mut Region, scope: &mut Scope, outer: &[&Scope])
         chain.push(scope);
         block(it.next().expect("block"), &mut r, &mut inner, &chain)?;
         regions.push(r);
+    }
+
+    let want = info.results.count(operands.len(), &regions);
+    if named != want {
+        let what = if named == usize::MAX { "too many".to_string() } else { named.to_string() };
+        return Err(Error::parse(format!("`{}` here has {want} result(s), but {what} are named", info.name), at));
+    }
+    if types.len() != want {
+        return Err(Error::parse(
+            format!("`{}` here has {want} result(s), but {} type(s) follow", info.name, types.len()),
+            at,
+        ));
     }
 
     // Attributes last: a constant's data is read against its result type.

@@ -138,7 +138,7 @@ impl Builder<'_> {
     fn step(&mut self, seed: u64, depth: usize) {
         let mut rng = Rng(seed);
         let rng = &mut rng;
-        let kind = rng.below(16);
+        let kind = rng.below(17);
         // Leaves need no operands.
         if kind == 0 || self.pool.is_empty() {
             let mut t = ty(rng, false);
@@ -285,6 +285,7 @@ impl Builder<'_> {
                 self.op(Reverse, &[v], &[("dimensions", Attr::Ints(subset(rng, rank)))], vec![t.clone()], vec![]);
             }
             15 if depth < 2 => self.while_loop(rng, depth),
+            16 if depth < 2 => self.fusion(rng),
             _ => {}
         }
     }
@@ -316,6 +317,24 @@ impl Builder<'_> {
         let cond = region(rng, "c", true);
         let body = region(rng, "b.", false);
         self.op(OpKind::While, &carried, &[], types.clone(), vec![cond, body]);
+    }
+}
+
+impl Builder<'_> {
+    /// A `fusion` of one to three pool values whose body holds random ops (at the depth
+    /// that makes no regions: fusions do not nest) and returns one or two of its values.
+    fn fusion(&mut self, rng: &mut Rng) {
+        let operands: Vec<Value> = (0..1 + rng.below(3)).map(|_| rng.pick(&self.pool)).collect();
+        let mut body = Region::new();
+        let params: Vec<Value> = operands.iter().enumerate().map(|(i, &v)| body.param(&format!("f{i}"), self.ty(v))).collect();
+        let mut inner = Builder { r: &mut body, pool: params };
+        for _ in 0..rng.below(5) {
+            inner.step(rng.next(), 2);
+        }
+        let results: Vec<Value> = (0..1 + rng.below(2)).map(|_| rng.pick(&inner.pool)).collect();
+        let kind = if results.iter().any(|v| body.node(v.node).op == OpKind::Reduce) { "input" } else { "loop" };
+        body.ret(&results);
+        self.op(OpKind::Fusion, &operands, &[("kind", Attr::Sym(kind.into()))], vec![], vec![body]);
     }
 }
 
@@ -358,7 +377,7 @@ fn parse_is_total(src: &str) -> Result<(), TestCaseError> {
 const TOKENS: &[&str] = &[
     "func", "@f", "(", ")", "{", "}", "[", "]", "->", ":", ",", "=", "%0", "%x", "%0:2", "%0#1", "return", "add",
     "constant", "while", "cond", "body", "f32", "i8", "bool", "N", "3", "{value = 1.5}", "f32[2, N]", "nan", "-inf",
-    "\"s\\\"\"", "// c\n", "\n", " ", "99999999999999999999", "1e999", "-", "#", "sort", "{dimension = 0}",
+    "\"s\\\"\"", "// c\n", "fusion", "{kind = loop}", "\n", " ", "99999999999999999999", "1e999", "-", "#", "sort", "{dimension = 0}",
 ];
 
 proptest! {

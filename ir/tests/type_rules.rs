@@ -220,3 +220,45 @@ fn whole_dim_dynamic_slices_and_symbolic_convolution_features() {
     rejects(OpKind::Convolution, &["f32[N,3,8]", "f32[N,4,6]"], &grouped, &[], "needs a known size");
     rejects(OpKind::Convolution, &["f32[N,3,8]", "f32[M,4,6]"], &dims, &[], "needs a known size");
 }
+
+/// A fusion of `x` whose body applies `make` to its parameter and returns what it gives.
+fn fusion(kind: &str, x: &str, body_param: &str, make: impl FnOnce(&mut Region, kc_ir::Value) -> Vec<kc_ir::Value>) -> Result<Vec<String>, String> {
+    let mut body = Region::new();
+    let p = body.param("p", t(body_param));
+    let results = make(&mut body, p);
+    body.ret(&results);
+    let mut r = Region::new();
+    let v = r.param("x", t(x));
+    r.build(OpKind::Fusion, &[v], attrs(&[("kind", Attr::Sym(kind.into()))]), vec![], vec![body])
+        .map(|vs| vs.iter().map(|v| r.value_type(*v).to_string()).collect())
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn fusion_results_are_what_its_body_returns() {
+    let sum = |b: &mut Region, p| {
+        let e = b.push1(OpKind::Exp, &[p], attrs(&[])).unwrap();
+        let s = b.push1(OpKind::Reduce, &[e], attrs(&[("dimensions", ints(&[1])), ("kind", Attr::Sym("sum".into()))])).unwrap();
+        vec![s, e]
+    };
+    assert_eq!(fusion("input", "f32[N,3]", "f32[N,3]", sum), Ok(vec!["f32[N]".to_string(), "f32[N, 3]".to_string()]));
+    assert_eq!(fusion("loop", "i32[2]", "i32[2]", |b, p| vec![b.push1(OpKind::Neg, &[p], attrs(&[])).unwrap()]), Ok(vec!["i32[2]".to_string()]));
+
+    let neg = |b: &mut Region, p| vec![b.push1(OpKind::Neg, &[p], attrs(&[])).unwrap()];
+    let e = fusion("loop", "f32[4]", "f32[3]", neg).unwrap_err();
+    assert!(e.contains("body parameters (f32[3]) must match the operands (f32[4])"), "{e}");
+    let e = fusion("input", "f32[4]", "f32[4]", neg).unwrap_err();
+    assert!(e.contains("an `input` fusion must return the result of a `reduce`"), "{e}");
+    let e = fusion("loop", "f32[4]", "f32[4]", |_, _| vec![]).unwrap_err();
+    assert!(e.contains("a fusion must return at least one value"), "{e}");
+    let e = fusion("loop", "f32[4]", "f32[4]", |b, p| {
+        let mut inner = Region::new();
+        let q = inner.param("q", t("f32[4]"));
+        inner.ret(&[q]);
+        b.build(OpKind::Fusion, &[p], attrs(&[("kind", Attr::Sym("loop".into()))]), vec![], vec![inner]).unwrap()
+    })
+    .unwrap_err();
+    assert!(e.contains("nested fusions are not allowed"), "{e}");
+    let e = fusion("fast", "f32[4]", "f32[4]", neg).unwrap_err();
+    assert!(e.contains("must be one of loop, input"), "{e}");
+}

@@ -49,7 +49,8 @@ pub fn run(module: &Module, func: &str, inputs: &[HostTensor]) -> Result<Vec<Hos
 /// Run one function on `inputs` (one per parameter, in order).
 pub fn run_func(f: &Func, inputs: &[HostTensor]) -> Result<Vec<HostTensor>> {
     let mut dims = Dims::default();
-    bind_params(&f.body, inputs, &mut dims, &format!("@{}", f.name)).map_err(RuntimeError::Input)?;
+    let refs: Vec<&HostTensor> = inputs.iter().collect();
+    bind_params(&f.body, &refs, &mut dims, &format!("@{}", f.name)).map_err(RuntimeError::Input)?;
     eval_region(&f.body, inputs.iter().map(Cow::Borrowed).collect(), &dims)
 }
 
@@ -63,7 +64,7 @@ fn param_name(r: &Region, p: NodeIndex, i: usize) -> String {
 
 /// Check `inputs` against the region's parameters and bind their symbolic dims.
 /// `who` names the function or region in the count error.
-fn bind_params(r: &Region, inputs: &[HostTensor], dims: &mut Dims, who: &str) -> std::result::Result<(), String> {
+fn bind_params(r: &Region, inputs: &[&HostTensor], dims: &mut Dims, who: &str) -> std::result::Result<(), String> {
     let params = r.params();
     let names: Vec<String> = params.iter().enumerate().map(|(i, &p)| param_name(r, p, i)).collect();
     if inputs.len() != params.len() {
@@ -212,7 +213,7 @@ fn eval_node(node: &Node, args: &[&HostTensor], out: &[Ty], dims: &Dims) -> std:
     if !arity.accepts(args.len()) {
         return Err(format!("expects {}, got {}", arity.describe(), args.len()));
     }
-    let want_results = op.info().results.count(args.len());
+    let want_results = op.info().results.count(args.len(), &node.regions);
     if out.len() != want_results {
         return Err(format!("declares {} result types, expected {want_results}", out.len()));
     }
@@ -323,5 +324,6 @@ fn eval_node(node: &Node, args: &[&HostTensor], out: &[Ty], dims: &Dims) -> std:
         }
         CumSum | CumProd | CumMax | CumMin => one(reduce::cumulative(op, x0(), a.int("dimension")?, a.flag("reverse")?)?),
         While => control::while_loop(node, args, dims),
+        Fusion => control::fusion(node, args, dims),
     }
 }

@@ -112,3 +112,26 @@ fn long_chain_stays_correct() {
     let r = g.run(&[v], &[t(&[1000], vec![0.5f64; 1000])]).unwrap();
     assert_eq!(r[0].to_f64_vec(), vec![200.5; 1000]);
 }
+
+#[test]
+fn fusion_runs_its_body_on_its_operands() {
+    // body(a, b) = (a * b, -(a * b)): a multi-output fusion on symbolic vectors, given its
+    // operands in swapped order so that operand i must reach parameter i.
+    let v = sty(F32, &["N"]);
+    let mut body = G::new();
+    let a = body.param("a", v.clone());
+    let b = body.param("b", v.clone());
+    let m = body.op1(Mul, &[a, b], &[], v.clone());
+    let n = body.op1(Neg, &[m], &[], v.clone());
+    let body = body.ret(&[m, n]);
+    let mut g = G::new();
+    let x = g.param("x", v.clone());
+    let y = g.param("y", v.clone());
+    let mut node = kc_ir::Node::new(Fusion, kc_ir::attrs(&[("kind", Attr::Sym("loop".into()))]), vec![v.clone(), v.clone()]);
+    node.regions = vec![body];
+    let fused = g.r.add_node(node, &[y, x]);
+    let out = [kc_ir::Value { node: fused, result: 1 }, kc_ir::Value { node: fused, result: 0 }];
+    let r = g.run(&out, &[t(&[3], vec![1f32, 2.0, 3.0]), t(&[3], vec![2f32, -1.0, 0.5])]).unwrap();
+    assert_eq!(r[0].to_f64_vec(), vec![-2.0, 2.0, -1.5]);
+    assert_eq!(r[1].to_f64_vec(), vec![2.0, -2.0, 1.5]);
+}

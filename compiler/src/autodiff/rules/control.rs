@@ -1,4 +1,6 @@
-//! Reverse mode through `while` with saved activations.
+//! Ops with regions: `fusion` (a call of its body) and `while`.
+//!
+//! Reverse mode through `while` uses saved activations.
 //!
 //! The loop must be a counted loop — `i < n` (or `<=`, `>`, `>=`) where the counter `i`
 //! is a carried integer starting at a constant and stepping by 1, and `n` is a constant
@@ -200,6 +202,26 @@ pub fn while_loop(e: &mut Emit, s: &Site, g: &[Option<Value>]) -> Out {
     let mut out = vec![None; k];
     for (slot, &j) in floats.iter().enumerate() {
         out[j] = Some(rev[1 + slot]);
+    }
+    Ok(out)
+}
+
+/// A fusion computes its body on its operands, so its VJP is the body's VJP on the same
+/// operands, spliced into the outer region unfused (a later `fuse` may fuse it again).
+/// The body's forward ops are recomputed there: fusions hold cheap elementwise work.
+pub fn fusion(e: &mut Emit, s: &Site, g: &[Option<Value>]) -> Out {
+    let (vb, float_params, float_outs) = vjp_region(&s.regions[0])?;
+    let mut args = s.operands.clone();
+    for &j in &float_outs {
+        args.push(match g[j] {
+            Some(c) => c,
+            None => e.full(&s.types[j], 0.0)?,
+        });
+    }
+    let cts = inline(&vb, e.r, &args)?;
+    let mut out = vec![None; s.operands.len()];
+    for (k, &i) in float_params.iter().enumerate() {
+        out[i] = Some(cts[k]);
     }
     Ok(out)
 }

@@ -90,6 +90,7 @@ pub fn rule(op: OpKind) -> Rule {
         CumProd => Vjp(scan::cumprod),
         CumMax | CumMin => Vjp(scan::cum_extremum),
         While => Vjp(control::while_loop),
+        Fusion => Vjp(control::fusion),
     }
 }
 
