@@ -1,3 +1,38 @@
-//! `kc-frontend`: the Keras API (tensors, layers, models, training). It sits on top of
-//! the runtime; the layers and trainer arrive with the frontend issue.
+//! `kc-frontend`: the Keras 3 programming model in Rust.
+//!
+//! - [`Tensor`] and [`ops`]: `keras.ops` on concrete tensors (run at once on the
+//!   reference interpreter) and symbolic ones (recorded into a trace, [`Graph`]).
+//! - [`Variable`]: weights and other state that lives between calls.
+//! - [`layers`], [`models`] (`Model`, `Sequential`), [`losses`], [`metrics`],
+//!   [`optimizers`], [`training`] (`compile`/`fit`/`evaluate`/`predict`, callbacks).
+//! - [`datasets`]: Fashion-MNIST from Debian's package.
+pub mod activations;
+pub mod data;
+pub mod datasets;
+pub mod error;
+pub mod graph;
+pub mod initializers;
+pub mod layers;
+pub mod losses;
+pub mod metrics;
+pub mod models;
+pub mod ops;
+pub mod optimizers;
+pub mod random;
+pub mod tensor;
+pub mod training;
+pub use training::callbacks;
+pub mod variable;
+
+pub use error::{Error, Result};
+pub use graph::{Graph, ParamSource};
 pub use kc_runtime as runtime;
+pub use layers::{Activation, Dense, Flatten, Input, Layer};
+pub use losses::Loss;
+pub use metrics::Metric;
+pub use models::{Model, Sequential};
+pub use optimizers::{Adam, Optimizer, Sgd};
+pub use random::set_random_seed;
+pub use tensor::Tensor;
+pub use training::{Compile, EarlyStopping, Fit, History, JitCompile};
+pub use variable::Variable;

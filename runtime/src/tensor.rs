@@ -296,6 +296,22 @@ impl HostTensor {
         HostTensor::new(shape, data)
     }
 
+    /// The tensor as `constant` data (floats widen to f64 exactly, integers to i64).
+    pub fn to_literal(&self) -> LiteralData {
+        use crate::interp::convert::{Convert, Wide};
+        match &self.data {
+            Data::Bool(v) => LiteralData::Bool(v.clone()),
+            _ if self.dtype().is_float() => LiteralData::Float(self.to_f64_vec()),
+            _ => with_elem!(self.dtype(), T => LiteralData::Int(
+                T::slice(&self.data).unwrap_or(&[]).iter().map(|x| match x.to_wide() {
+                    Wide::I(i) => i,
+                    Wide::F(f) => f as i64,
+                    Wide::B(b) => b as i64,
+                }).collect()
+            )),
+        }
+    }
+
     /// A tensor with the elements of an ndarray array, in its logical (row-major) order.
     pub fn from_ndarray<T: Elem, S: ndarray::Data<Elem = T>, D: Dimension>(a: &ArrayBase<S, D>) -> HostTensor {
         HostTensor { shape: a.shape().to_vec(), data: T::wrap(a.iter().copied().collect()) }

@@ -196,6 +196,17 @@ fn zero_filled(body: &mut Region, cts: Vec<Option<Value>>, like: &[Value]) -> Re
 /// `name(params) -> (output_of, d output_of / d params[wrt]...)`. The output must be a
 /// float scalar (a loss); for other outputs use [`vjp`].
 pub fn value_and_grad(f: &Func, wrt: &[usize], of: usize, name: &str) -> Result<Func> {
+    reverse(f, wrt, of, name, false)
+}
+
+/// Like [`value_and_grad`] but keeping every output: `name(params) -> (all outputs...,
+/// d outputs[of] / d params[wrt]...)`. A training step uses it to get the loss, the
+/// predictions (for metrics) and state updates from one trace.
+pub fn grad_keeping_outputs(f: &Func, wrt: &[usize], of: usize, name: &str) -> Result<Func> {
+    reverse(f, wrt, of, name, true)
+}
+
+fn reverse(f: &Func, wrt: &[usize], of: usize, name: &str, keep_all: bool) -> Result<Func> {
     let mut body = f.body.clone();
     let wanted = wanted_params(f, &body, wrt)?;
     let (ret, outs) = outputs(f, &body, &[of])?;
@@ -207,7 +218,8 @@ pub fn value_and_grad(f: &Func, wrt: &[usize], of: usize, name: &str) -> Result<
     let seed = Emit::new(&mut body).full(&t, 1.0)?;
     let cts = backprop(&mut body, &[(y, seed)], &wanted)?;
     let grads = zero_filled(&mut body, cts, &wanted)?;
-    finish(&mut body, ret, &[of], grads);
+    let keep: Vec<usize> = if keep_all { (0..outs.len()).collect() } else { vec![of] };
+    finish(&mut body, ret, &keep, grads);
     Ok(Func { name: name.to_string(), body })
 }
 

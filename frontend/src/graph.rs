@@ -1,0 +1,121 @@
+//! Tracing: a `Graph` records ops applied to symbolic tensors into a kc IR region. Its
+//! parameters are the declared inputs plus every variable the traced code read (captured
+//! on first use, in order), so finishing a trace yields a function and a list saying what
+//! each parameter is.
+use crate::error::Result;
+use crate::tensor::Tensor;
+use crate::variable::Variable;
+use kc_ir::{Attrs, Func, OpKind, Region, TensorType, Value};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// What a traced function's parameter stands for.
+#[derive(Clone, Debug)]
+pub enum ParamSource {
+    Input(String),
+    Variable(Variable),
+}
+
+#[derive(Default)]
+struct Inner {
+    region: Region,
+    sources: Vec<ParamSource>,
+    captured: HashMap<u64, Value>,
+    names: std::collections::HashSet<String>,
+}
+
+impl Inner {
+    /// Parameter names are unique within a function: a repeat gets a numeric suffix.
+    fn unique(&mut self, base: &str) -> String {
+        let mut name = base.to_string();
+        let mut k = 1;
+        while !self.names.insert(name.clone()) {
+            name = format!("{base}_{k}");
+            k += 1;
+        }
+        name
+    }
+}
+
+#[derive(Clone, Default)]
+pub struct Graph(Rc<RefCell<Inner>>);
+
+impl Graph {
+    pub fn new() -> Graph {
+        Graph::default()
+    }
+
+    pub fn same(&self, other: &Graph) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// A new symbolic input.
+    pub fn input(&self, name: &str, ty: TensorType) -> Tensor {
+        let mut g = self.0.borrow_mut();
+        let name = g.unique(&sanitize(name));
+        let v = g.region.param(&name, ty.clone());
+        g.sources.push(ParamSource::Input(name));
+        Tensor::symbolic(self.clone(), v, ty)
+    }
+
+    /// The parameter standing for `var` in this trace (made on first use).
+    pub fn capture(&self, var: &Variable) -> Value {
+        let mut g = self.0.borrow_mut();
+        if let Some(v) = g.captured.get(&var.id()) {
+            return *v;
+        }
+        let ty = TensorType::known(var.dtype(), &var.shape().iter().map(|&d| d as u64).collect::<Vec<_>>());
+        let name = g.unique(&sanitize(&var.path()));
+        let v = g.region.param(&name, ty);
+        g.sources.push(ParamSource::Variable(var.clone()));
+        g.captured.insert(var.id(), v);
+        v
+    }
+
+    /// A value of this trace as a tensor.
+    pub fn tensor(&self, v: Value) -> Tensor {
+        Tensor::symbolic(self.clone(), v, self.value_type(v))
+    }
+
+    pub fn value_type(&self, v: Value) -> TensorType {
+        self.0.borrow().region.value_type(v).clone()
+    }
+
+    /// Add an op; `declared` for ops whose result type is given (reshape, convert, ...).
+    pub fn push(&self, op: OpKind, operands: &[Value], attrs: Attrs, declared: Vec<TensorType>) -> Result<Vec<Value>> {
+        Ok(self.0.borrow_mut().region.build(op, operands, attrs, declared, Vec::new())?)
+    }
+
+    /// Add an op with regions (`while`).
+    pub fn push_with_regions(&self, op: OpKind, operands: &[Value], attrs: Attrs, regions: Vec<Region>) -> Result<Vec<Value>> {
+        Ok(self.0.borrow_mut().region.build(op, operands, attrs, Vec::new(), regions)?)
+    }
+
+    /// Splice a function's body in, with `args` for its parameters; returns its results.
+    pub fn inline(&self, f: &Func, args: &[Value]) -> Result<Vec<Value>> {
+        Ok(kc_compiler::autodiff::inline(&f.body, &mut self.0.borrow_mut().region, args)?)
+    }
+
+    /// End the trace: a function returning `outputs`, and what each parameter is.
+    pub fn finish(&self, name: &str, outputs: &[Tensor]) -> Result<(Func, Vec<ParamSource>)> {
+        let vals: Vec<Value> = outputs.iter().map(|t| t.in_graph(self)).collect::<Result<_>>()?;
+        let mut g = self.0.borrow_mut();
+        let mut region = std::mem::take(&mut g.region);
+        region.ret(&vals);
+        let sources = std::mem::take(&mut g.sources);
+        g.captured.clear();
+        g.names.clear();
+        Ok((Func { name: name.to_string(), body: region }, sources))
+    }
+}
+
+/// Parameter names must be IR identifiers: `dense/kernel` -> `dense_kernel`.
+fn sanitize(path: &str) -> String {
+    let s: String = path.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    if s.starts_with(|c: char| c.is_ascii_digit()) || s.is_empty() {
+        format!("v_{s}")
+    } else {
+        s
+    }
+}

@@ -1,0 +1,7 @@
+//! Models: a network (any layer: a `Sequential`, a user's `Layer`) plus the trainer.
+pub(crate) mod model;
+mod sequential;
+mod summary;
+
+pub use model::Model;
+pub use sequential::Sequential;

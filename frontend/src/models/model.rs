@@ -1,0 +1,124 @@
+//! `Model`: Keras's model object — a network to call, `summary()`, and the trainer
+//! (`compile`, `fit`, `evaluate`, `predict`; see `training/`).
+use crate::error::Result;
+use crate::graph::Graph;
+use crate::layers::{call1, CallCtx, Layer};
+use crate::losses::Loss;
+use crate::metrics::Metric;
+use crate::models::Sequential;
+use crate::optimizers::Optimizer;
+use crate::tensor::Tensor;
+use crate::training::{JitCompile, Step};
+use crate::variable::Variable;
+use kc_ir::{Dim, Shape, TensorType};
+
+pub(crate) struct Compiled {
+    pub optimizer: Box<dyn Optimizer>,
+    pub loss: Loss,
+    pub metrics: Vec<Metric>,
+    pub jit: JitCompile,
+    pub optimizer_built: bool,
+    pub train: Option<(TensorType, TensorType, Step)>,
+    pub test: Option<(TensorType, TensorType, Step)>,
+    pub predict: Option<(TensorType, Step)>,
+}
+
+pub struct Model {
+    pub(crate) net: Box<dyn Layer>,
+    pub(crate) compiled: Option<Compiled>,
+    pub(crate) jit_report: String,
+}
+
+impl Model {
+    /// A model of any layer (a subclassed model is a `Layer` implementation).
+    pub fn new(net: impl Layer + 'static) -> Model {
+        Model { net: Box::new(net), compiled: None, jit_report: String::new() }
+    }
+    /// `keras.Sequential([...])`.
+    pub fn sequential(layers: Vec<Box<dyn Layer>>) -> Model {
+        Model::new(Sequential::new(layers))
+    }
+    /// `Sequential.add`.
+    pub fn add(&mut self, layer: impl Layer + 'static) -> Result<()> {
+        match self.net.as_sequential() {
+            Some(s) => {
+                s.add(layer);
+                self.compiled = None;
+                Ok(())
+            }
+            None => crate::bail!("add() is only for Sequential models; this is a {}", self.net.class_name()),
+        }
+    }
+    pub fn name(&self) -> &str {
+        self.net.name()
+    }
+    pub fn net(&self) -> &dyn Layer {
+        self.net.as_ref()
+    }
+
+    /// The declared input shape (from a leading `Input`), batch axis included as `None`.
+    pub fn input_type(&mut self) -> Option<TensorType> {
+        let (shape, dtype) = self.net.as_sequential()?.input_spec()?;
+        let mut dims = vec![Dim::sym("N")];
+        dims.extend(shape.iter().map(|d| match d {
+            Some(n) => Dim::Known(*n as u64),
+            None => Dim::sym("T"),
+        }));
+        Some(TensorType::new(dtype, Shape(dims)))
+    }
+
+    /// Build every layer by tracing a call on a symbolic batch of `input` samples.
+    pub fn build(&mut self, input: TensorType) -> Result<()> {
+        let g = Graph::new();
+        let x = g.input("x", input);
+        call1(self.net.as_mut(), &x, &CallCtx::new(false))?;
+        Ok(())
+    }
+
+    fn ensure_built(&mut self, sample: &TensorType) -> Result<()> {
+        if !self.net.built() {
+            let t = self.input_type().unwrap_or_else(|| with_batch(sample));
+            self.build(t)?;
+        }
+        Ok(())
+    }
+
+    /// Run the model on a batch (eagerly, on the interpreter).
+    #[track_caller]
+    pub fn call(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
+        call1(self.net.as_mut(), x, &CallCtx::new(training))
+    }
+
+    pub fn weights(&self) -> Vec<Variable> {
+        self.net.weights()
+    }
+    pub fn trainable_weights(&self) -> Vec<Variable> {
+        self.net.trainable_weights()
+    }
+    pub fn non_trainable_weights(&self) -> Vec<Variable> {
+        self.net.non_trainable_weights()
+    }
+    pub fn count_params(&self) -> usize {
+        self.weights().iter().map(|w| w.num_elements()).sum()
+    }
+    /// Which target `fit`/`evaluate`/`predict` run on, and why.
+    pub fn jit_report(&self) -> &str {
+        &self.jit_report
+    }
+
+    pub(crate) fn prepare(&mut self, sample: &TensorType) -> Result<()> {
+        self.ensure_built(sample)
+    }
+
+    /// The `jit_compile` setting given to `compile` (`Auto` before that).
+    pub fn jit_compile(&self) -> JitCompile {
+        self.compiled.as_ref().map(|c| c.jit).unwrap_or_default()
+    }
+}
+
+/// A batch type with the given sample's dims after a symbolic batch axis `N`.
+pub(crate) fn with_batch(sample: &TensorType) -> TensorType {
+    let mut dims = vec![Dim::sym("N")];
+    dims.extend(sample.shape.0.iter().skip(1).cloned());
+    TensorType::new(sample.dtype, Shape(dims))
+}
