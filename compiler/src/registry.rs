@@ -12,6 +12,8 @@ pub struct PassEntry {
 pub static PASSES: &[PassEntry] = &[
     PassEntry { name: "dce", summary: "remove ops whose results are never used", make: passes::dce::make },
     PassEntry { name: "cse", summary: "merge identical ops on identical operands", make: passes::cse::make },
+    PassEntry { name: "shape-infer", summary: "recompute result types from operands; {N=32} specializes symbols", make: passes::shape_infer::make },
+    PassEntry { name: "canonicalize", summary: "exact algebraic and movement rewrites and constant folding, to a fixpoint", make: passes::canonicalize::make },
 ];
 
 pub fn lookup(name: &str) -> Option<&'static PassEntry> {
