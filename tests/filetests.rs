@@ -190,8 +190,48 @@ fn the_cli_explains_bad_invocations() {
     let out = kc(&["run", "examples/affine.kir", "-i", "x=[[1,2,3]]", "-i", "w=[[1,0],[0,1],[1,1]]", "-i", "b=[0.5,-0.5]", "--save", saved.to_str().unwrap(), "--names", "y"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "y = f32[1, 2] [[4.5, 4.5]]");
-    let y = kc_runtime::npy::read(&saved.join("y.npy")).unwrap();
+    let y = kc_runtime::npy::read(saved.join("y.npy")).unwrap();
     assert_eq!(y.to_f64_vec(), vec![4.5, 4.5]);
+}
+
+#[test]
+fn the_cli_runs_and_explains_the_new_passes() {
+    let out = kc(&["opt", "examples/affine.kir", "--passes=shape-infer{N=abc}"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("pass `shape-infer`: option N=abc: the extent of symbol N must be an integer"), "{err}");
+    let out = kc(&["opt", "examples/affine.kir", "--passes=shape-infer{Q=2}"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("option Q=2: no function parameter uses symbol Q (symbols used: N)"), "{err}");
+    // Specializing N gives the static types a lowering needs, all the way through.
+    let out = kc(&["opt", "examples/affine.kir", "--passes=shape-infer{N=2}"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("func @main(%x: f32[2, 3], %w: f32[3, 2], %b: f32[2]) -> (f32[2, 2]) {"), "{text}");
+    assert!(!text.contains('N'), "{text}");
+    // A contradiction names the file, line and column, shows the op, and gives both shapes.
+    let dir = std::env::temp_dir().join(format!("kc-cli-passes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = "tests/filetests/pass-errors/shape-infer-contradiction.kir";
+    let out = kc(&["opt", file, "--passes=shape-infer{N=3}", "--reproducer-dir", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with(&format!("error: {file}:6:3: pass error: pass `shape-infer` failed")), "{err}");
+    assert!(err.contains("`dynamic_slice` at 6:3") && err.contains("operand types (f32[3], i32[]), result type was f32[5]"), "{err}");
+    assert!(err.contains("%1 = dynamic_slice %0, %i {sizes = [5]} : f32[5]\n  |   ^^^"), "{err}");
+    assert!(std::fs::read_dir(&dir).unwrap().count() == 1, "one reproducer file is written");
+    // canonicalize folds in the CLI (the interpreter is installed), and --stats counts it.
+    let file = "tests/filetests/passes/canonicalize-fold.kir";
+    let out = kc(&["opt", file, "--passes=canonicalize", "--stats"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("%0 = constant {value = [-2147483648, 6]} : i32[2]"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("// ----- pass statistics -----") && err.contains("//          5  canonicalize.fold\n"), "{err}");
+    // 1 / 1 is caught by div-one before folding is tried.
+    assert!(err.contains("//          1  canonicalize.div-one\n"), "{err}");
+    let out = kc(&["dump-ir", file, "--passes=canonicalize"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("constant {value = [[7.0, 10.0], [15.0, 22.0]]} : f32[2, 2]"));
 }
 
 #[test]
@@ -204,9 +244,10 @@ fn pass_files_match_their_snapshots() {
         let before = load(&p).unwrap_or_else(|e| panic!("{e}"));
         let mut after = before.clone();
         let inst = Instrumentation { verify_each: true, ..Default::default() };
-        Pipeline::parse(&passes[0]).unwrap().run(&mut after, &inst).unwrap_or_else(|e| panic!("{}: {e}", rel(&p)));
+        let pipeline = Pipeline::parse(&passes[0]).unwrap().with_evaluator(kc_runtime::fold::evaluator());
+        pipeline.run(&mut after, &inst).unwrap_or_else(|e| panic!("{}: {e}", rel(&p)));
         // Semantics are preserved: the interpreter gives bit-identical results before and after
-        // (cse and dce never reassociate arithmetic).
+        // (no pass reassociates arithmetic, and canonicalize's rules are exact).
         let outs = |m: &kc_ir::Module| run_inputs(m, &src).map(|r| r.unwrap_or_else(|e| panic!("{}: {e}", rel(&p))));
         let (b, a) = (outs(&before).expect("pass files give INPUT lines"), outs(&after).unwrap());
         assert_eq!(b.len(), a.len(), "{}", rel(&p));
@@ -222,6 +263,88 @@ fn pass_files_match_their_snapshots() {
             assert_ne!(printed, kc_ir::print_module(&before), "{}: should change", rel(&p));
         }
         insta::assert_snapshot!(format!("passes__{}", stem(&p)), printed);
+    }
+}
+
+/// A pipeline error with the reproducer's path (which holds the process id) replaced by
+/// `<reproducer>`, so the message can be a snapshot.
+fn redact_reproducer(msg: &str) -> String {
+    const TAG: &str = "(its input IR is saved in ";
+    match msg.split_once(TAG).and_then(|(head, rest)| Some((head, rest.split_once(')')?.1))) {
+        Some((head, tail)) => format!("{head}{TAG}<reproducer>){tail}"),
+        None => msg.to_string(),
+    }
+}
+
+/// The results as bits, so that -0.0 and 0.0 (and NaN payloads) count as different.
+fn bits(ts: &[HostTensor]) -> Vec<(Vec<usize>, Vec<u64>)> {
+    ts.iter().map(|t| (t.shape().to_vec(), t.to_f64_vec().iter().map(|v| v.to_bits()).collect())).collect()
+}
+
+#[test]
+fn the_simplifying_pipeline_keeps_every_op_files_results() {
+    use kc_compiler::{Instrumentation, Pipeline};
+    let mut checked = 0;
+    for p in files("tests/filetests/ops").into_iter().chain(files("examples")) {
+        let src = std::fs::read_to_string(&p).unwrap();
+        if src.contains("idx") {
+            continue; // needs the data set
+        }
+        let before = load(&p).unwrap_or_else(|e| panic!("{e}"));
+        let Some(want) = run_inputs(&before, &src) else { continue };
+        let want = want.unwrap_or_else(|e| panic!("{}: {e}", rel(&p)));
+        let mut after = before.clone();
+        let pipeline = Pipeline::parse("shape-infer,canonicalize,cse,dce").unwrap().with_evaluator(kc_runtime::fold::evaluator());
+        let inst = Instrumentation { verify_each: true, ..Default::default() };
+        pipeline.run(&mut after, &inst).unwrap_or_else(|e| panic!("{}: {e}", rel(&p)));
+        let got = run_inputs(&after, &src).unwrap().unwrap_or_else(|e| panic!("{}: after the pipeline: {e}", rel(&p)));
+        assert_eq!(bits(&got), bits(&want), "{}: the pipeline changed the results", rel(&p));
+        checked += 1;
+    }
+    assert!(checked > 40, "only {checked} files were run");
+}
+
+#[test]
+fn pass_error_files_fail_with_their_message() {
+    use kc_compiler::{Instrumentation, Pipeline};
+    let dir = std::env::temp_dir().join(format!("kc-pass-errors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for p in files("tests/filetests/pass-errors") {
+        let src = std::fs::read_to_string(&p).unwrap();
+        let (passes, want) = (directives(&src, "PASSES"), directives(&src, "ERROR"));
+        assert!(passes.len() == 1 && want.len() == 1, "{}: needs one `// PASSES:` and one `// ERROR:` line", rel(&p));
+        let mut m = load(&p).unwrap_or_else(|e| panic!("{e}"));
+        let before = m.clone();
+        let inst = Instrumentation { verify_each: true, reproducer_dir: Some(dir.clone()), ..Default::default() };
+        let result = Pipeline::parse(&passes[0]).and_then(|pl| pl.with_evaluator(kc_runtime::fold::evaluator()).run(&mut m, &inst));
+        let msg = match result {
+            Ok(_) => panic!("{}: the pipeline ran without error", rel(&p)),
+            Err(e) => redact_reproducer(&e.with_source(&rel(&p), &src).to_string()),
+        };
+        assert!(msg.contains(&want[0]), "{}: message does not contain `{}`:\n{msg}", rel(&p), want[0]);
+        // A failing pass leaves the module as it found it.
+        assert_eq!(kc_ir::print_module(&m), kc_ir::print_module(&before), "{}: the module changed", rel(&p));
+        insta::assert_snapshot!(format!("pass-errors__{}", stem(&p)), msg);
+    }
+}
+
+#[test]
+fn every_pass_and_every_canonicalize_rule_has_a_filetest_and_docs() {
+    let names: Vec<String> = files("tests/filetests/passes").iter().map(|p| stem(p)).collect();
+    let docs = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/passes.md")).unwrap();
+    for pass in kc_compiler::registry::PASSES {
+        assert!(
+            names.iter().any(|n| n.starts_with(pass.name)),
+            "pass `{}` has no filetest: add tests/filetests/passes/{}.kir",
+            pass.name,
+            pass.name
+        );
+        assert!(docs.contains(&format!("| `{}` |", pass.name)), "docs/passes.md has no table row for `{}`", pass.name);
+    }
+    for rule in kc_compiler::passes::canonicalize::rules() {
+        let want = format!("canonicalize-{}", rule.name);
+        assert!(names.contains(&want), "canonicalize rule `{}` has no filetest: add tests/filetests/passes/{want}.kir", rule.name);
+        assert!(docs.contains(&format!("`{}`", rule.name)), "docs/passes.md does not list canonicalize rule `{}`", rule.name);
     }
 }
 

@@ -4,13 +4,19 @@
 //! - [`Pipeline`]: parsed from strings like `"cse,dce"` (options as `name{key=value}`),
 //!   run with MLIR-style instrumentation ([`Instrumentation`]): verify after each pass,
 //!   print before/after, timing, and a reproducer file when a pass fails.
+//! - [`ConstEvaluator`]: the hook constant folding runs ops through, implemented above
+//!   this crate (by the runtime's interpreter) and installed on the pipeline.
+//! - [`shape_infer`]: type propagation and symbol specialization, also as library calls.
 pub use kc_ir as ir;
 
 pub mod autodiff;
+pub mod evaluator;
 pub mod pass;
 pub mod passes;
 pub mod pipeline;
 pub mod registry;
 
+pub use evaluator::{ConstEvaluator, ConstOperand};
 pub use pass::{Changed, Pass, PassContext, PassOptions};
+pub use passes::shape_infer;
 pub use pipeline::{Instrumentation, Pipeline};

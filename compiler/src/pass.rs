@@ -1,6 +1,8 @@
 //! The `Pass` trait and what a pass gets to work with.
+use crate::evaluator::ConstEvaluator;
 use kc_ir::{Error, ErrorKind, Module, Result};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Whether a pass changed the module; drives `--print-after-change` and fixpoint loops.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,10 +30,24 @@ pub trait Pass {
     fn run(&self, m: &mut Module, cx: &mut PassContext) -> Result<Changed>;
 }
 
-/// Shared state of one pipeline run: statistics passes report (`cx.stat("cse.removed", 3)`).
-#[derive(Default, Debug)]
+/// Shared state of one pipeline run: statistics passes report (`cx.stat("cse.removed", 3)`),
+/// and the services the pipeline was given (the constant evaluator that folding needs).
+#[derive(Default)]
 pub struct PassContext {
     pub stats: BTreeMap<String, u64>,
+    /// Evaluates one op on constant operands. The compiler cannot run ops itself (the
+    /// interpreter lives in `kc-runtime`, above it), so whoever builds the pipeline
+    /// installs one ([`crate::Pipeline::with_evaluator`]); without it nothing is folded.
+    pub evaluator: Option<Arc<dyn ConstEvaluator>>,
+}
+
+impl std::fmt::Debug for PassContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PassContext")
+            .field("stats", &self.stats)
+            .field("evaluator", &self.evaluator.as_ref().map(|_| "installed"))
+            .finish()
+    }
 }
 
 impl PassContext {
@@ -79,6 +95,14 @@ impl PassOptions {
 
     pub fn str_or(&self, key: &str, default: &str) -> String {
         self.raw(key).cloned().unwrap_or_else(|| default.to_string())
+    }
+
+    /// Every option given, in key order, each marked as read: for a pass whose option
+    /// names are data rather than a fixed set (`shape-infer{N=32}` binds a symbol).
+    pub fn entries(&self) -> Vec<(String, String)> {
+        let mut read = self.read.borrow_mut();
+        read.extend(self.values.keys().cloned());
+        self.values.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
     }
 
     /// Call after reading options: any option the pass did not read is an error.

@@ -2,12 +2,14 @@
 //! way MLIR's pass manager does — verify after each pass, print the IR before/after chosen
 //! passes (or all, or only when changed), time each pass, and when a pass fails write the
 //! IR it was given to a reproducer file whose path the error names.
+use crate::evaluator::ConstEvaluator;
 use crate::pass::{Changed, Pass, PassContext, PassOptions};
 use crate::registry;
 use kc_ir::{print_module, verify_module, Error, ErrorKind, Module, Result};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// What to observe while a pipeline runs. Output goes to `log` (the CLI prints it to stderr).
@@ -42,6 +44,7 @@ impl Default for Instrumentation {
 pub struct Pipeline {
     passes: Vec<Box<dyn Pass>>,
     text: String,
+    evaluator: Option<Arc<dyn ConstEvaluator>>,
 }
 
 /// What a run reports besides the transformed module.
@@ -80,18 +83,25 @@ impl Pipeline {
             })?;
             passes.push((entry.make)(&PassOptions::new(name, opts))?);
         }
-        Ok(Pipeline { passes, text: text.to_string() })
+        Ok(Pipeline { passes, text: text.to_string(), evaluator: None })
     }
 
     /// A pipeline of passes made in code (for passes not in the registry, such as tests').
     pub fn from_passes(passes: Vec<Box<dyn Pass>>) -> Pipeline {
         let text = passes.iter().map(|p| p.name()).collect::<Vec<_>>().join(",");
-        Pipeline { passes, text }
+        Pipeline { passes, text, evaluator: None }
+    }
+
+    /// Give the passes a constant evaluator (`canonicalize` folds with it). The `kc` CLI
+    /// installs `kc_runtime::fold::evaluator()`, the reference interpreter.
+    pub fn with_evaluator(mut self, evaluator: Arc<dyn ConstEvaluator>) -> Pipeline {
+        self.evaluator = Some(evaluator);
+        self
     }
 
     pub fn run(&self, m: &mut Module, inst: &Instrumentation) -> Result<Report> {
         let mut report = Report::default();
-        let mut cx = PassContext::default();
+        let mut cx = PassContext { evaluator: self.evaluator.clone(), ..Default::default() };
         for pass in &self.passes {
             let name = pass.name();
             let wants = |list: &[String]| list.iter().any(|p| p == name);

@@ -13,11 +13,13 @@ pub static PASSES: &[PassEntry] = &[
     PassEntry { name: "dce", summary: "remove ops whose results are never used", make: passes::dce::make },
     PassEntry { name: "grad", summary: "add @F_grad returning an output and its gradients (reverse mode)", make: passes::grad::make },
     PassEntry { name: "cse", summary: "merge identical ops on identical operands", make: passes::cse::make },
+    PassEntry { name: "shape-infer", summary: "recompute result types from operands; {N=32} specializes symbols", make: passes::shape_infer::make },
+    PassEntry { name: "canonicalize", summary: "exact algebraic and movement rewrites and constant folding, to a fixpoint", make: passes::canonicalize::make },
 ];
 
 /// The pipeline `kc` runs on a traced model before lowering (and the one the
 /// semantic-preservation tests hold to bit-identical interpreter results).
-pub const DEFAULT_PIPELINE: &str = "cse,dce";
+pub const DEFAULT_PIPELINE: &str = "shape-infer,canonicalize,cse,dce";
 
 pub fn lookup(name: &str) -> Option<&'static PassEntry> {
     PASSES.iter().find(|p| p.name == name)

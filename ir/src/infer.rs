@@ -383,7 +383,7 @@ fn dynamic_slice(ops: &[TensorType], attrs: &Attrs) -> Result<Types> {
             dims.push(d.clone());
             continue;
         }
-        if s < 0 || matches!(d, Dim::Known(n) if s as u64 > *n) || matches!(d, Dim::Sym(_)) {
+        if s < 0 || matches!(d, Dim::Known(n) if s as u64 > *n) {
             return err(format!("sizes[{i}] = {s} must be in 0..={d} (or -1 for the whole dim)"));
         }
         dims.push(Dim::Known(s as u64));

@@ -4,7 +4,10 @@
 //! - [`interp`]: the reference interpreter, the executable definition of every op's
 //!   meaning that each lowering is tested against ([`interp::run`], [`interp::run_func`]).
 //! - [`npy`], [`idx`]: reading (and for `.npy`, writing) tensors from files.
+//! - [`fold`]: the interpreter as the compiler's constant evaluator (`canonicalize` folds
+//!   through it).
 pub mod error;
+pub mod fold;
 pub mod idx;
 pub mod interp;
 pub mod npy;

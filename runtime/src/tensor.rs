@@ -296,19 +296,21 @@ impl HostTensor {
         HostTensor::new(shape, data)
     }
 
-    /// The tensor as `constant` data (floats widen to f64 exactly, integers to i64).
+    /// The `constant` data that denotes this tensor, element for element: floats exactly
+    /// (every float dtype's values are f64 values, NaN payloads included), integers exactly
+    /// as i64 (u32 fits), bools as bools. The inverse of [`HostTensor::from_literal`].
     pub fn to_literal(&self) -> LiteralData {
-        use crate::interp::convert::{Convert, Wide};
+        fn ints<T: Copy + Into<i64>>(v: &[T]) -> LiteralData {
+            LiteralData::Int(v.iter().map(|&x| x.into()).collect())
+        }
         match &self.data {
+            Data::F32(_) | Data::F64(_) | Data::F16(_) | Data::BF16(_) => LiteralData::Float(self.to_f64_vec()),
+            Data::I8(v) => ints(v),
+            Data::I32(v) => ints(v),
+            Data::I64(v) => ints(v),
+            Data::U8(v) => ints(v),
+            Data::U32(v) => ints(v),
             Data::Bool(v) => LiteralData::Bool(v.clone()),
-            _ if self.dtype().is_float() => LiteralData::Float(self.to_f64_vec()),
-            _ => with_elem!(self.dtype(), T => LiteralData::Int(
-                T::slice(&self.data).unwrap_or(&[]).iter().map(|x| match x.to_wide() {
-                    Wide::I(i) => i,
-                    Wide::F(f) => f as i64,
-                    Wide::B(b) => b as i64,
-                }).collect()
-            )),
         }
     }
 
@@ -425,6 +427,27 @@ mod tests {
         assert!(e.to_string().contains("300"));
         let t = HostTensor::from_literal(&LiteralData::Bool(vec![true]), &TensorType::known(DType::Bool, &[0])).unwrap();
         assert!(t.is_empty());
+    }
+
+    #[test]
+    fn literals_round_trip_exactly() {
+        let cases = [
+            HostTensor::from_vec(vec![3], vec![-0.0f32, f32::INFINITY, 1e-45]).unwrap(),
+            HostTensor::from_vec(vec![2], vec![u32::MAX, 7]).unwrap(),
+            HostTensor::from_vec(vec![2], vec![i64::MIN, i64::MAX]).unwrap(),
+            HostTensor::from_vec(vec![2], vec![i8::MIN, -1i8]).unwrap(),
+            HostTensor::from_vec(vec![1, 2], vec![half::bf16::from_f32(3.5), half::bf16::MIN_POSITIVE_SUBNORMAL]).unwrap(),
+            HostTensor::from_vec(vec![2], vec![true, false]).unwrap(),
+        ];
+        for t in cases {
+            let ty = TensorType::known(t.dtype(), &t.shape().iter().map(|&d| d as u64).collect::<Vec<_>>());
+            let back = HostTensor::from_literal(&t.to_literal(), &ty).unwrap();
+            assert_eq!(back, t);
+        }
+        // -0.0 keeps its sign (equality alone would not show it).
+        let t = HostTensor::scalar(-0.0f64);
+        assert_eq!(t.to_literal(), LiteralData::Float(vec![-0.0]));
+        assert_ne!(t.to_literal(), LiteralData::Float(vec![0.0]));
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! `kc dump-ir`: parse, verify, print.
-use super::{load_module, Format};
+use super::{load_with_source, located, Format};
 use std::path::Path;
 use std::process::Command;
 
 pub fn dump_ir(file: &Path, format: Format, passes: Option<&str>, output: Option<&Path>) -> Result<(), String> {
-    let mut module = load_module(file)?;
+    let (mut module, src) = load_with_source(file)?;
     if let Some(p) = passes {
-        super::opt::run_pipeline(&mut module, p, &Default::default())?;
+        super::opt::run_pipeline(&mut module, p, &Default::default()).map_err(|e| located(e, file, &src))?;
     }
     let text = match format {
         Format::Kir => kc_ir::print_module(&module),

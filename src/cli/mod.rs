@@ -117,6 +117,11 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
 
 /// Read, parse and verify a .kir file; errors carry file:line:col and the offending text.
 pub fn load_module(path: &Path) -> Result<kc_ir::Module, String> {
+    load_with_source(path).map(|(m, _)| m)
+}
+
+/// [`load_module`], also returning the text, so that later errors (a pass's) can point into it.
+pub fn load_with_source(path: &Path) -> Result<(kc_ir::Module, String), String> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {name}: {e}"))?;
     let src = String::from_utf8(bytes).map_err(|e| {
@@ -126,5 +131,15 @@ pub fn load_module(path: &Path) -> Result<kc_ir::Module, String> {
     })?;
     let module = kc_ir::parse_module(&src, &name).map_err(|e| e.to_string())?;
     kc_ir::verify_module(&module).map_err(|e| e.with_source(&name, &src).to_string())?;
-    Ok(module)
+    Ok((module, src))
+}
+
+/// An error about `file`'s contents: with file:line:col and the offending line when the
+/// error has a location (a pass error about a parsed op), as it is otherwise.
+pub fn located(e: kc_ir::Error, file: &Path, src: &str) -> String {
+    if e.loc.is_some() {
+        e.with_source(&file.display().to_string(), src).to_string()
+    } else {
+        e.to_string()
+    }
 }

@@ -1,5 +1,5 @@
 //! `kc opt`: run a pass pipeline with MLIR-style instrumentation flags.
-use super::load_module;
+use super::{load_with_source, located};
 use kc_compiler::{Instrumentation, Pipeline};
 use std::path::{Path, PathBuf};
 
@@ -23,6 +23,9 @@ pub struct OptArgs {
     /// Print a table of the time each pass took.
     #[arg(long)]
     pub timing: bool,
+    /// Print the statistics passes recorded (`cse.merged`, `canonicalize.add-zero`, ...).
+    #[arg(long)]
+    pub stats: bool,
     /// Do not verify the IR after each pass (verifying is the default).
     #[arg(long)]
     pub no_verify: bool,
@@ -32,14 +35,16 @@ pub struct OptArgs {
 }
 
 pub fn opt(file: &Path, args: &OptArgs) -> Result<(), String> {
-    let mut module = load_module(file)?;
-    run_pipeline(&mut module, &args.passes, args)?;
+    let (mut module, src) = load_with_source(file)?;
+    run_pipeline(&mut module, &args.passes, args).map_err(|e| located(e, file, &src))?;
     print!("{}", kc_ir::print_module(&module));
     Ok(())
 }
 
-pub fn run_pipeline(module: &mut kc_ir::Module, passes: &str, args: &OptArgs) -> Result<(), String> {
-    let pipeline = Pipeline::parse(passes).map_err(|e| e.to_string())?;
+/// Run `passes` on `module` with the instrumentation `args` asks for, the interpreter as
+/// the constant evaluator (so `canonicalize` folds), and the log printed to stderr.
+pub fn run_pipeline(module: &mut kc_ir::Module, passes: &str, args: &OptArgs) -> Result<(), kc_ir::Error> {
+    let pipeline = Pipeline::parse(passes)?.with_evaluator(kc_runtime::fold::evaluator());
     let inst = Instrumentation {
         verify_each: !args.no_verify,
         print_before: args.print_before.clone(),
@@ -49,7 +54,13 @@ pub fn run_pipeline(module: &mut kc_ir::Module, passes: &str, args: &OptArgs) ->
         timing: args.timing,
         reproducer_dir: args.reproducer_dir.clone(),
     };
-    let report = pipeline.run(module, &inst).map_err(|e| e.to_string())?;
+    let report = pipeline.run(module, &inst)?;
     eprint!("{}", report.log);
+    if args.stats {
+        eprintln!("// ----- pass statistics -----");
+        for (key, n) in &report.stats {
+            eprintln!("//   {n:>8}  {key}");
+        }
+    }
     Ok(())
 }

@@ -157,7 +157,7 @@ fn preserved(m: &Module, func: &str, args: &[HostTensor], what: &str) {
     let before = interp::run(m, func, args).unwrap_or_else(|e| panic!("{what}: {e}"));
     let mut opt = m.clone();
     let inst = Instrumentation { verify_each: true, ..Instrumentation::default() };
-    Pipeline::parse(DEFAULT_PIPELINE).unwrap().run(&mut opt, &inst).unwrap_or_else(|e| panic!("{what}: {e}\n{}", kc_ir::print_module(m)));
+    Pipeline::parse(DEFAULT_PIPELINE).unwrap().with_evaluator(kc_runtime::fold::evaluator()).run(&mut opt, &inst).unwrap_or_else(|e| panic!("{what}: {e}\n{}", kc_ir::print_module(m)));
     let after = interp::run(&opt, func, args).unwrap_or_else(|e| panic!("{what}: after the pipeline: {e}"));
     assert_eq!(before.len(), after.len(), "{what}");
     for (i, (b, a)) in before.iter().zip(&after).enumerate() {

@@ -57,7 +57,9 @@ impl Step {
         outs.extend(assigns.iter().map(|(_, t)| t.clone()));
         let (func, sources) = g.finish(name, &outs)?;
         let mut m = Module { funcs: vec![func] };
-        Pipeline::parse(DEFAULT_PIPELINE)?.run(&mut m, &Instrumentation::default()).map_err(|e| Error::from(e).context(format!("compiling the {name}")))?;
+        Pipeline::parse(DEFAULT_PIPELINE)?
+            .with_evaluator(kc_runtime::fold::evaluator())
+            .run(&mut m, &Instrumentation::default()).map_err(|e| Error::from(e).context(format!("compiling the {name}")))?;
         let func = m.funcs.remove(0);
         Ok(Step { func, sources, assigns: assigns.into_iter().map(|(v, _)| v).collect(), n_values: values.len() })
     }
