@@ -11,8 +11,13 @@ thread_local! {
     static NEXT_ID: Cell<u64> = const { Cell::new(1) };
 }
 
+/// A projection applied to a weight after each optimizer update (Keras's kernel
+/// constraints: `max_norm`, `non_neg`, `unit_norm`), traced into the step.
+pub type Constraint = Rc<dyn Fn(&Tensor) -> crate::Result<Tensor>>;
+
 struct Inner {
     id: u64,
+    constraint: RefCell<Option<Constraint>>,
     path: RefCell<String>,
     value: RefCell<HostTensor>,
     trainable: bool,
@@ -28,7 +33,7 @@ impl Variable {
             n.set(id + 1);
             id
         });
-        Variable(Rc::new(Inner { id, path: RefCell::new(path.into()), value: RefCell::new(value), trainable }))
+        Variable(Rc::new(Inner { id, constraint: RefCell::new(None), path: RefCell::new(path.into()), value: RefCell::new(value), trainable }))
     }
     /// Unique for the life of the program; the key a trace captures the variable by.
     pub fn id(&self) -> u64 {
@@ -77,6 +82,12 @@ impl Variable {
         drop(cur);
         *self.0.value.borrow_mut() = v;
         Ok(())
+    }
+    pub fn set_constraint(&self, c: Constraint) {
+        *self.0.constraint.borrow_mut() = Some(c);
+    }
+    pub fn constraint(&self) -> Option<Constraint> {
+        self.0.constraint.borrow().clone()
     }
     /// The variable as a tensor operand: its value when run eagerly, a parameter of the
     /// trace when used with symbolic tensors.

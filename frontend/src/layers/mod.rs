@@ -19,11 +19,20 @@ use std::collections::HashMap;
 pub struct CallCtx {
     pub training: bool,
     updates: RefCell<Vec<(Variable, Tensor)>>,
+    losses: RefCell<Vec<Tensor>>,
 }
 
 impl CallCtx {
     pub fn new(training: bool) -> CallCtx {
-        CallCtx { training, updates: RefCell::default() }
+        CallCtx { training, updates: RefCell::default(), losses: RefCell::default() }
+    }
+    /// Add a scalar to the training loss (Keras's `layer.add_loss`: regularization
+    /// penalties, ActivityRegularization).
+    pub fn add_loss(&self, loss: Tensor) {
+        self.losses.borrow_mut().push(loss);
+    }
+    pub fn take_losses(&self) -> Vec<Tensor> {
+        std::mem::take(&mut self.losses.borrow_mut())
     }
     /// Ask for `var` to hold `value` after this call (a non-trainable state update).
     pub fn update(&self, var: &Variable, value: Tensor) {

@@ -51,9 +51,12 @@ impl Model {
         let cx = CallCtx::new(true);
         let y_pred = call1(self.net.as_mut(), &x, &cx)?;
         let c = self.compiled.as_mut().ok_or_else(|| Error::msg("not compiled"))?;
-        let loss = c.loss.call(&y, &y_pred).map_err(|e| e.context(format!("loss {}", c.loss.name)))?;
+        let mut loss = c.loss.call(&y, &y_pred).map_err(|e| e.context(format!("loss {}", c.loss.name)))?;
         if loss.rank() != 0 {
             crate::bail!("the loss must reduce to a scalar, got {}", loss.ty());
+        }
+        for extra in cx.take_losses() {
+            loss = crate::ops::add(&loss, &extra)?;
         }
         let updates = cx.take_updates();
         let mut outs = vec![loss, y_pred];
@@ -79,6 +82,11 @@ impl Model {
         let (loss, y_pred) = (res[0].clone(), res[1].clone());
         let grads = &res[2 + k..];
         let mut assigns = c.optimizer.apply(grads, &vars)?;
+        for (v, t) in assigns.iter_mut() {
+            if let Some(project) = v.constraint() {
+                *t = project(t)?;
+            }
+        }
         for m in &c.metrics {
             assigns.extend(m.update(&y2, &y_pred)?);
         }

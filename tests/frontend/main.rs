@@ -1,0 +1,4 @@
+//! The Keras frontend: ops (eager and traced agree), models, training, errors.
+//! One test binary for the frontend, so the suite links once.
+mod ops;
+mod training;
