@@ -124,3 +124,13 @@ fn bad_input_is_an_error_that_names_the_problem() {
     let e = e.unwrap_err().to_string();
     assert!(e.contains("expected axis -1 of input shape to have value 5") && e.contains("(1, 4)") && e.contains("dense"), "{e}");
 }
+
+#[test]
+fn the_readme_example_is_the_demo_program() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let start = readme.find("```rust\n").expect("README has a rust example") + 8;
+    let end = start + readme[start..].find("```\n").unwrap();
+    let example = std::fs::read_to_string(root.join("examples/fashion_mnist_mlp.rs")).unwrap();
+    assert!(example.ends_with(&readme[start..end]), "examples/fashion_mnist_mlp.rs must end with the README's example");
+}
