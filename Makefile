@@ -12,7 +12,7 @@ FMNIST_FILES := train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CARGO ?= cargo
 
-.PHONY: help demo demo-ir test deps tools data build fmt clippy
+.PHONY: help demo demo-ir keras-env test deps tools data build fmt clippy
 
 help:
 	@echo "make demo   - train an MLP on Fashion-MNIST with kc's Keras API and print its metrics"
@@ -53,6 +53,10 @@ demo-ir: data build
 
 test: data
 	$(CARGO) test --workspace --no-fail-fast
+
+# Real Keras 3 for generating golden files (tests/golden/keras/README.md); not used by CI.
+keras-env:
+	@[ -x .deps/keras-venv/bin/python ] || { python3 -m venv .deps/keras-venv && .deps/keras-venv/bin/pip install -q "keras==3.15.*" "jax[cpu]==0.10.*"; }
 
 fmt:
 	$(CARGO) fmt --all
