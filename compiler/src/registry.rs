@@ -12,6 +12,7 @@ pub struct PassEntry {
 pub static PASSES: &[PassEntry] = &[
     PassEntry { name: "dce", summary: "remove ops whose results are never used", make: passes::dce::make },
     PassEntry { name: "cse", summary: "merge identical ops on identical operands", make: passes::cse::make },
+    PassEntry { name: "fuse", summary: "group elementwise/broadcast/reshape/reduce chains into fusion ops", make: passes::fuse::make },
 ];
 
 pub fn lookup(name: &str) -> Option<&'static PassEntry> {

@@ -1,6 +1,7 @@
 //! One file per pass; each exposes `make` for the registry.
 pub mod cse;
 pub mod dce;
+pub mod fuse;
 
 use kc_ir::{Module, Region};
 
