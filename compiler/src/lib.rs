@@ -4,8 +4,11 @@
 //! - [`Pipeline`]: parsed from strings like `"cse,dce"` (options as `name{key=value}`),
 //!   run with MLIR-style instrumentation ([`Instrumentation`]): verify after each pass,
 //!   print before/after, timing, and a reproducer file when a pass fails.
+//! - [`memory::plan`]: liveness and buffer assignment for a function (the `plan-memory`
+//!   pass reports it as statistics; `kc mem` prints it).
 pub use kc_ir as ir;
 
+pub mod memory;
 pub mod pass;
 pub mod passes;
 pub mod pipeline;

@@ -13,6 +13,7 @@ pub static PASSES: &[PassEntry] = &[
     PassEntry { name: "dce", summary: "remove ops whose results are never used", make: passes::dce::make },
     PassEntry { name: "cse", summary: "merge identical ops on identical operands", make: passes::cse::make },
     PassEntry { name: "fuse", summary: "group elementwise/broadcast/reshape/reduce chains into fusion ops", make: passes::fuse::make },
+    PassEntry { name: "plan-memory", summary: "analysis: liveness and buffer reuse; options bind symbols (N=128)", make: passes::plan_memory::make },
 ];
 
 pub fn lookup(name: &str) -> Option<&'static PassEntry> {

@@ -23,6 +23,9 @@ pub struct OptArgs {
     /// Print a table of the time each pass took.
     #[arg(long)]
     pub timing: bool,
+    /// Print the statistics the passes recorded (`fuse.fusions`, `memory.peak-bytes`, ...).
+    #[arg(long)]
+    pub stats: bool,
     /// Do not verify the IR after each pass (verifying is the default).
     #[arg(long)]
     pub no_verify: bool,
@@ -51,5 +54,11 @@ pub fn run_pipeline(module: &mut kc_ir::Module, passes: &str, args: &OptArgs) ->
     };
     let report = pipeline.run(module, &inst).map_err(|e| e.to_string())?;
     eprint!("{}", report.log);
+    if args.stats {
+        eprintln!("// ----- pass statistics -----");
+        for (k, v) in &report.stats {
+            eprintln!("//   {k} = {v}");
+        }
+    }
     Ok(())
 }

@@ -2,6 +2,7 @@
 pub mod cse;
 pub mod dce;
 pub mod fuse;
+pub mod plan_memory;
 
 use kc_ir::{Module, Region};
 
