@@ -15,15 +15,17 @@
 //!   control flow, `iota` and large constants stay outside. Fusions inside `while` bodies
 //!   are made too; fusion bodies are left alone (fusions do not nest).
 //!
-//! `classify` says what each op may do, `plan` chooses the groups on a planning graph,
-//! `rewrite` builds the fusion ops.
+//! `classify` says what each op may do, `plan` builds the planning graph, `group` chooses
+//! the groups on it, and `rewrite` builds the fusion ops.
 mod classify;
+mod group;
 mod plan;
 mod rewrite;
 
 use crate::pass::{Changed, Pass, PassContext, PassOptions};
 use kc_ir::{Error, ErrorKind, Module, OpKind, Region, Result};
-use plan::{Graph, Grouping, Limits};
+use group::{Grouping, Limits};
+use plan::Graph;
 
 pub struct Fuse {
     limits: Limits,
