@@ -257,6 +257,10 @@ fn pass_files_match_their_snapshots() {
             assert_eq!(bits(x), bits(y), "{}: results changed", rel(&p));
         }
         let printed = kc_ir::print_module(&after);
+        // What a pass prints is a program too: it parses back to the same module and verifies.
+        let reparsed = kc_ir::parse_module(&printed, "printed").unwrap_or_else(|e| panic!("{}: reparse: {e}\n{printed}", rel(&p)));
+        kc_ir::verify_module(&reparsed).unwrap_or_else(|e| panic!("{}: reparsed output does not verify: {e}", rel(&p)));
+        assert_eq!(reparsed, after, "{}: print → parse changed the pass's output", rel(&p));
         if stem(&p).contains("keeps") {
             assert_eq!(printed, kc_ir::print_module(&before), "{}: must not change", rel(&p));
         } else {

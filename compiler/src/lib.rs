@@ -7,10 +7,13 @@
 //! - [`ConstEvaluator`]: the hook constant folding runs ops through, implemented above
 //!   this crate (by the runtime's interpreter) and installed on the pipeline.
 //! - [`shape_infer`]: type propagation and symbol specialization, also as library calls.
+//! - [`memory::plan`]: liveness and buffer assignment for a function (the `plan-memory`
+//!   pass reports it as statistics; `kc mem` prints it).
 pub use kc_ir as ir;
 
 pub mod autodiff;
 pub mod evaluator;
+pub mod memory;
 pub mod pass;
 pub mod passes;
 pub mod pipeline;

@@ -75,6 +75,11 @@ impl PassOptions {
         self.values.get(key)
     }
 
+    /// The option names given, for passes whose options are open-ended (symbol bindings).
+    pub fn keys(&self) -> Vec<String> {
+        self.values.keys().cloned().collect()
+    }
+
     pub fn u64_or(&self, key: &str, default: u64) -> Result<u64> {
         match self.raw(key) {
             None => Ok(default),

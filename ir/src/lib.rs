@@ -27,7 +27,7 @@ pub use graph::{Func, Loc, Module, Node, Region, Use, Value};
 pub use literal::LiteralData;
 pub use op::{OpInfo, OpKind};
 pub use parse::parse_module;
-pub use print::{print_func, print_module};
+pub use print::{print_func, print_module, value_names};
 pub use shape::{Dim, Shape, TensorType, MAX_ELEMENTS};
 pub use verify::verify_module;
 pub use petgraph::stable_graph::NodeIndex;

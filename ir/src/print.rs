@@ -29,6 +29,23 @@ pub fn print_func(f: &Func) -> String {
     p.out
 }
 
+/// The name the printer gives each value of a function's body (`%x` for a parameter,
+/// `%3`, or `%3#1` for a result of a multi-result op), so that tools can refer to values
+/// exactly as `kc dump-ir` shows them.
+pub fn value_names(f: &Func) -> HashMap<Value, String> {
+    let mut p = Printer { out: String::new(), next: 0 };
+    let params = p.params(&f.body);
+    let names = p.body(&f.body, params, 1);
+    let mut out = HashMap::new();
+    for (&n, _) in names.iter() {
+        for result in 0..f.body.node(n).types.len() as u32 {
+            let v = Value { node: n, result };
+            out.insert(v, value_name(&f.body, &names, v));
+        }
+    }
+    out
+}
+
 struct Printer {
     out: String,
     /// The next value number. One counter per function, shared with nested regions, so
@@ -57,7 +74,8 @@ impl Printer {
         names
     }
 
-    fn body(&mut self, r: &Region, mut names: Names, depth: usize) {
+    /// Print the ops of `r`; returns the names of its values.
+    fn body(&mut self, r: &Region, mut names: Names, depth: usize) -> Names {
         let indent = "  ".repeat(depth);
         // A cyclic region cannot be verified, but still prints (in index order) for inspection.
         let order = r.order().unwrap_or_else(|_| r.graph.node_indices().collect());
@@ -106,6 +124,7 @@ impl Printer {
             }
             self.out.push('\n');
         }
+        names
     }
 }
 

@@ -2,6 +2,7 @@
 //! error to stderr and exits non-zero, so bad input never panics.
 mod dump;
 pub mod inputs;
+mod mem;
 mod opt;
 mod run;
 mod show;
@@ -20,7 +21,8 @@ use std::path::{Path, PathBuf};
         (see docs/ir.md for every op). `kc dump-ir` checks and prints one; \
         `kc run` executes a function on the reference interpreter.",
     after_help = "Examples:\n  kc dump-ir model.kir\n  kc dump-ir model.kir --format dot -o model.svg\n  \
-        kc run model.kir --input x=images.npy --input w='[[1.0, 2.0]]' --save out/"
+        kc run model.kir --input x=images.npy --input w='[[1.0, 2.0]]' --save out/\n  \
+        kc mem model.kir --bind N=128 --passes fuse"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -53,6 +55,21 @@ enum Command {
     },
     /// List the passes `--passes` accepts.
     Passes,
+    /// Print a function's memory plan: each value's size, arena offset and live steps,
+    /// and the peak, arena and naive (no reuse) bytes.
+    Mem {
+        /// The .kir file to read.
+        file: PathBuf,
+        /// The function to plan (default: `main`, or the only function).
+        #[arg(long)]
+        func: Option<String>,
+        /// A size for a symbolic dim, `SYMBOL=SIZE` (repeatable): `--bind N=128`.
+        #[arg(long = "bind", short = 'b', value_name = "SYMBOL=SIZE")]
+        binds: Vec<String>,
+        /// Run this pass pipeline first (e.g. `fuse`, to see what fusion saves).
+        #[arg(long)]
+        passes: Option<String>,
+    },
     /// Run a function of a .kir file on the reference interpreter and print its results.
     Run {
         /// The .kir file to read.
@@ -102,6 +119,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
             }
             Ok(())
         }
+        Command::Mem { file, func, binds, passes } => mem::mem(&file, func.as_deref(), &binds, passes.as_deref()),
         Command::Run { file, func, inputs, save, names, max_elements } => {
             run::run(&file, func.as_deref(), &inputs, save.as_deref(), &names, max_elements)
         }

@@ -11,18 +11,7 @@ pub fn run(
     max_elements: usize,
 ) -> Result<(), String> {
     let module = load_module(file)?;
-    let f = match func {
-        Some(name) => module.func(name).ok_or_else(|| {
-            let all: Vec<_> = module.funcs.iter().map(|f| format!("@{}", f.name)).collect();
-            format!("{}: no function @{name}; it defines {}", file.display(), all.join(", "))
-        })?,
-        None => match (module.func("main"), module.funcs.as_slice()) {
-            (Some(f), _) => f,
-            (None, [only]) => only,
-            (None, []) => return Err(format!("{}: the module defines no function", file.display())),
-            (None, _) => return Err(format!("{}: several functions and none is @main; choose one with --func", file.display())),
-        },
-    };
+    let f = choose_func(&module, file, func)?;
     let tensors = inputs::bind(f, args)?;
     let outputs = kc_runtime::interp::run_func(f, &tensors).map_err(|e| format!("running @{}: {e}", f.name))?;
     if !names.is_empty() && names.len() != outputs.len() {
@@ -40,4 +29,20 @@ pub fn run(
         }
     }
     Ok(())
+}
+
+/// The function `--func` names, else `@main`, else the only one.
+pub fn choose_func<'m>(module: &'m kc_ir::Module, file: &Path, func: Option<&str>) -> Result<&'m kc_ir::Func, String> {
+    match func {
+        Some(name) => module.func(name).ok_or_else(|| {
+            let all: Vec<_> = module.funcs.iter().map(|f| format!("@{}", f.name)).collect();
+            format!("{}: no function @{name}; it defines {}", file.display(), all.join(", "))
+        }),
+        None => match (module.func("main"), module.funcs.as_slice()) {
+            (Some(f), _) => Ok(f),
+            (None, [only]) => Ok(only),
+            (None, []) => Err(format!("{}: the module defines no function", file.display())),
+            (None, _) => Err(format!("{}: several functions and none is @main; choose one with --func", file.display())),
+        },
+    }
 }

@@ -2,5 +2,7 @@
 //! (`gradients.rs`) and semantic preservation of pass pipelines (`preservation.rs`).
 //! One binary for both, so the suite links once.
 mod canonicalize;
+mod cli_mem;
+mod fuse_random;
 mod gradients;
 mod preservation;

@@ -4,6 +4,8 @@ pub mod cse;
 pub mod dce;
 pub mod grad;
 pub mod shape_infer;
+pub mod fuse;
+pub mod plan_memory;
 
 use kc_ir::{Module, Region, Result};
 
