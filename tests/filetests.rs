@@ -395,3 +395,24 @@ fn docs_cover_every_op_and_every_op_has_a_filetest() {
         assert!(ops_dir.join(format!("{name}.kir")).exists(), "tests/filetests/ops/{name}.kir is missing");
     }
 }
+
+/// `kc opt` runs the default pipeline with all the instrumentation on every filetest.
+#[test]
+fn kc_opt_runs_the_default_pipeline_with_instrumentation_on_every_filetest() {
+    let pipeline = kc_compiler::registry::DEFAULT_PIPELINE;
+    let mut n = 0;
+    for dir in ["tests/filetests/ops", "tests/filetests/passes"] {
+        for path in files(dir) {
+            let p = path.to_str().unwrap();
+            let out = kc(&["opt", p, &format!("--passes={pipeline}"), "--print-after-all", "--print-after-change", "--timing", "--stats"]);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "kc opt {p}: {err}");
+            assert!(err.contains("// ----- IR after fuse -----") && err.contains("pass timing"), "kc opt {p}: {err}");
+            let printed = String::from_utf8_lossy(&out.stdout);
+            let m = kc_ir::parse_module(&printed, p).unwrap_or_else(|e| panic!("kc opt {p} printed IR that does not parse: {e}"));
+            kc_ir::verify_module(&m).unwrap_or_else(|e| panic!("kc opt {p} printed IR that does not verify: {e}"));
+            n += 1;
+        }
+    }
+    assert!(n > 100, "only {n} files");
+}

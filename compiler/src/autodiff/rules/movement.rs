@@ -192,16 +192,46 @@ pub fn scatter(e: &mut Emit, s: &Site, g: &[Option<Value>]) -> Out {
         ("index_vector_dim", Attr::Int(s.attrs.int("index_vector_dim")?)),
         ("slice_sizes", Attr::Ints(slice_sizes)),
     ]);
-    let du = e.op(OpKind::Gather, &[g, idx], a)?;
-    let dx = match kind.as_str() {
-        "add" => g,
+    // `gather` of any operand-shaped value at the update windows.
+    let at = |e: &mut Emit, v: Value| e.op(OpKind::Gather, &[v, idx], a.clone());
+    let with_kind = |k: &str| {
+        let mut a = s.attrs.clone();
+        a.insert("kind".into(), Attr::Sym(k.into()));
+        a
+    };
+    let (dx, du) = match kind.as_str() {
+        "add" => (g, at(e, g)?),
         "replace" => {
             let zeros = e.zeros_like(upd)?;
-            let mut a = s.attrs.clone();
-            a.insert("kind".into(), Attr::Sym("replace".into()));
-            e.op(OpKind::Scatter, &[g, idx, zeros], a)?
+            (e.op(OpKind::Scatter, &[g, idx, zeros], with_kind("replace"))?, at(e, g)?)
         }
-        other => return Err(Error::ty(format!("scatter with kind = {other} has no gradient rule (add and replace do)"))),
+        // r = x · Π u: d x = g · Π u (scattered onto ones, no division); d u = g·r / u,
+        // which needs u ≠ 0.
+        "mul" => {
+            let ones = e.full_like(x, 1.0)?;
+            let prod = e.op(OpKind::Scatter, &[ones, idx, upd], with_kind("mul"))?;
+            let gr = e.mul(g, s.y())?;
+            let at_gr = at(e, gr)?;
+            (e.mul(g, prod)?, e.div(at_gr, upd)?)
+        }
+        // r = max(x, max u): the cotangent goes to whatever equals r, split evenly on ties
+        // (between x and updates, and between updates landing on one element).
+        "max" | "min" => {
+            let (zero_x, one_x) = (e.zeros_like(x)?, e.full_like(x, 1.0)?);
+            let x_wins = e.cmp(x, s.y(), "eq")?;
+            let x_count = e.select(x_wins, one_x, zero_x)?;
+            let r_at = at(e, s.y())?;
+            let u_wins = e.cmp(upd, r_at, "eq")?;
+            let (zero_u, one_u) = (e.zeros_like(upd)?, e.full_like(upd, 1.0)?);
+            let u_ones = e.select(u_wins, one_u, zero_u)?;
+            let u_count = e.op(OpKind::Scatter, &[zero_x, idx, u_ones], with_kind("add"))?;
+            let count = e.add(x_count, u_count)?;
+            let share = e.div(g, count)?;
+            let dx = e.select(x_wins, share, zero_x)?;
+            let share_at = at(e, share)?;
+            (dx, e.select(u_wins, share_at, zero_u)?)
+        }
+        other => return Err(Error::ty(format!("scatter kind {other} has no gradient rule"))),
     };
     Ok(vec![Some(dx), None, Some(du)])
 }
