@@ -15,7 +15,7 @@ pub mod cli;
 /// What most programs need: `use kc::prelude::*;`.
 pub mod prelude {
     pub use kc_frontend::{
-        set_random_seed, Activation, Adam, Compile, Dense, EarlyStopping, Fit, Flatten, History, Input, JitCompile, Layer, Loss, Metric,
+        set_random_seed, Activation, Adam, Compile, Dense, EarlyStopping, Fit, Flatten, History, Input, JitCompile, Layer, Loss, Metric, Shared,
         Model, Optimizer, Sequential, Sgd, Tensor, Variable,
     };
     pub use kc_ir::{parse_module, print_module, verify_module, DType, Dim, Module, OpKind, Shape, TensorType};

@@ -17,12 +17,38 @@ pub enum ParamSource {
     Variable(Variable),
 }
 
+/// One step of a Functional model, recorded while it is defined on `Input` tensors: a
+/// layer call, or an op applied directly to symbolic tensors (`ops::add(&a, &b)`).
+#[derive(Clone)]
+pub(crate) enum FNode {
+    Layer { layer: crate::layers::Shared, inputs: Vec<Value>, outputs: Vec<Value> },
+    Op { op: OpKind, attrs: Attrs, declared: Vec<TensorType>, inputs: Vec<Value>, outputs: Vec<Value> },
+}
+
+impl FNode {
+    pub(crate) fn outputs(&self) -> &[Value] {
+        match self {
+            FNode::Layer { outputs, .. } | FNode::Op { outputs, .. } => outputs,
+        }
+    }
+    pub(crate) fn inputs(&self) -> &[Value] {
+        match self {
+            FNode::Layer { inputs, .. } | FNode::Op { inputs, .. } => inputs,
+        }
+    }
+}
+
 #[derive(Default)]
 struct Inner {
     region: Region,
     sources: Vec<ParamSource>,
     captured: HashMap<u64, Value>,
     names: std::collections::HashSet<String>,
+    /// A functional graph (the one `Input` tensors live in) records its steps.
+    functional: bool,
+    /// Inside a layer call, ops belong to the layer and are not recorded.
+    depth: usize,
+    nodes: Vec<FNode>,
 }
 
 impl Inner {
@@ -84,7 +110,62 @@ impl Graph {
 
     /// Add an op; `declared` for ops whose result type is given (reshape, convert, ...).
     pub fn push(&self, op: OpKind, operands: &[Value], attrs: Attrs, declared: Vec<TensorType>) -> Result<Vec<Value>> {
-        Ok(self.0.borrow_mut().region.build(op, operands, attrs, declared, Vec::new())?)
+        let mut g = self.0.borrow_mut();
+        let outs = g.region.build(op, operands, attrs.clone(), declared.clone(), Vec::new())?;
+        if g.functional && g.depth == 0 {
+            g.nodes.push(FNode::Op { op, attrs, declared, inputs: operands.to_vec(), outputs: outs.clone() });
+        }
+        Ok(outs)
+    }
+
+    /// The graph `Input` tensors live in: one per thread, so that inputs made separately
+    /// can meet in one model (as Keras's symbolic tensors do).
+    pub fn functional() -> Graph {
+        thread_local! {
+            static FUNCTIONAL: Graph = {
+                let g = Graph::new();
+                g.0.borrow_mut().functional = true;
+                g
+            };
+        }
+        FUNCTIONAL.with(|g| g.clone())
+    }
+    pub(crate) fn is_functional(&self) -> bool {
+        self.0.borrow().functional
+    }
+    pub(crate) fn enter_layer(&self) {
+        self.0.borrow_mut().depth += 1;
+    }
+    pub(crate) fn leave_layer(&self) {
+        let mut g = self.0.borrow_mut();
+        g.depth = g.depth.saturating_sub(1);
+    }
+    pub(crate) fn depth(&self) -> usize {
+        self.0.borrow().depth
+    }
+    pub(crate) fn record(&self, node: FNode) {
+        self.0.borrow_mut().nodes.push(node);
+    }
+    pub(crate) fn nodes(&self) -> Vec<FNode> {
+        self.0.borrow().nodes.clone()
+    }
+    /// The name of a parameter (an `Input`'s name), or `?`.
+    pub(crate) fn param_name(&self, v: Value) -> String {
+        let g = self.0.borrow();
+        match g.region.node(v.node).attrs.get("name") {
+            Some(kc_ir::Attr::Str(s)) => s.clone(),
+            _ => "?".into(),
+        }
+    }
+    /// The variable a captured parameter stands for.
+    pub(crate) fn captured_variable(&self, v: Value) -> Option<Variable> {
+        let g = self.0.borrow();
+        let params = g.region.params();
+        let i = params.iter().position(|p| *p == v.node)?;
+        match g.sources.get(i)? {
+            ParamSource::Variable(var) => Some(var.clone()),
+            ParamSource::Input(_) => None,
+        }
     }
 
     /// Add an op with regions (`while`).

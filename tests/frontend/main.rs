@@ -1,4 +1,5 @@
 //! The Keras frontend: ops (eager and traced agree), models, training, errors.
 //! One test binary for the frontend, so the suite links once.
+mod models;
 mod ops;
 mod training;

@@ -58,6 +58,16 @@ impl Input {
         self.dtype = d;
         self
     }
+    /// `keras.Input(shape)`: the symbolic tensor a Functional model starts from, with a
+    /// batch axis `N` of any size.
+    pub fn tensor(&self) -> Tensor {
+        let mut dims = vec![Dim::sym("N")];
+        dims.extend(self.shape.iter().map(|d| match d {
+            Some(n) => Dim::Known(*n as u64),
+            None => Dim::sym(&format!("{}_len", self.name)),
+        }));
+        crate::graph::Graph::functional().input(&self.name, kc_ir::TensorType::new(self.dtype, kc_ir::Shape(dims)))
+    }
 }
 
 impl Layer for Input {

@@ -4,8 +4,10 @@
 //! concrete tensors (eager) or symbolic ones (while a model is traced). Errors from a
 //! layer name it: `layer "dense_1" (Dense): ...`.
 mod core;
+mod shared;
 
 pub use self::core::{keras_shape, Activation, Dense, Flatten, Input};
+pub use shared::Shared;
 
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
@@ -72,6 +74,10 @@ pub trait Layer {
     }
     /// `Some` for `Input` (how a Sequential learns its input shape).
     fn as_input(&self) -> Option<&Input> {
+        None
+    }
+    /// `Some` for a Functional model (its summary lists its layer calls).
+    fn as_functional(&self) -> Option<&crate::models::Functional> {
         None
     }
     /// For `Sequential::add` through a model.

@@ -1,7 +1,9 @@
 //! Models: a network (any layer: a `Sequential`, a user's `Layer`) plus the trainer.
+mod functional;
 pub(crate) mod model;
 mod sequential;
 mod summary;
 
+pub use functional::Functional;
 pub use model::Model;
 pub use sequential::Sequential;

@@ -12,15 +12,21 @@ use crate::training::{JitCompile, Step};
 use crate::variable::Variable;
 use kc_ir::{Dim, Shape, TensorType};
 
+/// Input and target types a step was traced for.
+pub(crate) type Sig = (Vec<TensorType>, Vec<TensorType>);
+
 pub(crate) struct Compiled {
     pub optimizer: Box<dyn Optimizer>,
-    pub loss: Loss,
-    pub metrics: Vec<Metric>,
+    pub losses: Vec<Loss>,
+    pub loss_weights: Vec<f64>,
+    pub metric_names: Vec<String>,
+    /// (output index, metric), made once the number of outputs is known.
+    pub metrics: Vec<(usize, Metric)>,
     pub jit: JitCompile,
     pub optimizer_built: bool,
-    pub train: Option<(TensorType, TensorType, Step)>,
-    pub test: Option<(TensorType, TensorType, Step)>,
-    pub predict: Option<(TensorType, Step)>,
+    pub train: Option<(Sig, Step)>,
+    pub test: Option<(Sig, Step)>,
+    pub predict: Option<(Vec<TensorType>, Step)>,
 }
 
 pub struct Model {
@@ -33,6 +39,15 @@ impl Model {
     /// A model of any layer (a subclassed model is a `Layer` implementation).
     pub fn new(net: impl Layer + 'static) -> Model {
         Model { net: Box::new(net), compiled: None, jit_report: String::new() }
+    }
+    /// `keras.Model(inputs, outputs)`: a Functional model over the layer calls that led
+    /// from `Input` tensors to `outputs`.
+    pub fn functional(inputs: &[Tensor], outputs: &[Tensor]) -> Result<Model> {
+        Ok(Model::new(crate::models::Functional::new(inputs, outputs)?))
+    }
+    /// This model as a layer, to call inside another model (a nested model).
+    pub fn into_layer(self) -> crate::layers::Shared {
+        crate::layers::Shared::from_box(self.net)
     }
     /// `keras.Sequential([...])`.
     pub fn sequential(layers: Vec<Box<dyn Layer>>) -> Model {
@@ -58,6 +73,9 @@ impl Model {
 
     /// The declared input shape (from a leading `Input`), batch axis included as `None`.
     pub fn input_type(&mut self) -> Option<TensorType> {
+        if let Some(f) = self.net.as_functional() {
+            return f.input_types().into_iter().next();
+        }
         let (shape, dtype) = self.net.as_sequential()?.input_spec()?;
         let mut dims = vec![Dim::sym("N")];
         dims.extend(shape.iter().map(|d| match d {
@@ -87,6 +105,12 @@ impl Model {
     #[track_caller]
     pub fn call(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
         call1(self.net.as_mut(), x, &CallCtx::new(training))
+    }
+
+    /// Run a model with several inputs (or outputs) on a batch.
+    #[track_caller]
+    pub fn call_all(&mut self, xs: &[Tensor], training: bool) -> Result<Vec<Tensor>> {
+        crate::layers::call(self.net.as_mut(), xs, &CallCtx::new(training))
     }
 
     pub fn weights(&self) -> Vec<Variable> {

@@ -44,7 +44,9 @@ impl Model {
     pub fn summary(&mut self) -> Result<String> {
         let input = self.input_type();
         let mut rows: Vec<(String, String, usize)> = Vec::new();
-        if let (Some(t), Some(seq)) = (input, self.net.as_sequential()) {
+        if let Some(f) = self.net.as_functional() {
+            rows = f.summary_rows();
+        } else if let (Some(t), Some(seq)) = (input, self.net.as_sequential()) {
             let g = Graph::new();
             let mut x = vec![g.input("x", t)];
             let cx = CallCtx::new(false);

@@ -1,14 +1,16 @@
 //! `compile`, `fit`, `evaluate`, `predict`, `train_on_batch`: the loops around the
-//! traced steps. Each step is traced once per input type with a symbolic batch axis
-//! (`N`), so the last, smaller batch of an epoch reuses the same step.
+//! traced steps. Each step is traced once per input signature with a symbolic batch axis
+//! (`N`), so the last, smaller batch of an epoch reuses the same step. Models may have
+//! several inputs (`x0`, `x1`, ...) and outputs (`y0`, ...), each output with its loss.
 use super::callbacks::{CallbackCtx, History, Logs};
 use super::step::Step;
 use super::{Compile, Fit};
 use crate::data::{sample_count, take_rows};
 use crate::error::{Error, Result};
 use crate::graph::{Graph, ParamSource};
-use crate::layers::{call1, CallCtx};
-use crate::models::model::{with_batch, Compiled};
+use crate::layers::{invoke, CallCtx};
+use crate::metrics::Metric;
+use crate::models::model::{with_batch, Compiled, Sig};
 use crate::models::Model;
 use crate::random::{next_seed, Rng};
 use crate::tensor::Tensor;
@@ -18,17 +20,89 @@ use kc_runtime::HostTensor;
 use std::io::Write;
 use std::time::Instant;
 
+/// The arrays of one side of the data: one per model input (or output).
+pub struct Arrays(pub Vec<Tensor>);
+
+impl From<&Tensor> for Arrays {
+    fn from(t: &Tensor) -> Arrays {
+        Arrays(vec![t.clone()])
+    }
+}
+impl From<Tensor> for Arrays {
+    fn from(t: Tensor) -> Arrays {
+        Arrays(vec![t])
+    }
+}
+impl From<Vec<Tensor>> for Arrays {
+    fn from(v: Vec<Tensor>) -> Arrays {
+        Arrays(v)
+    }
+}
+impl From<&[Tensor]> for Arrays {
+    fn from(v: &[Tensor]) -> Arrays {
+        Arrays(v.to_vec())
+    }
+}
+impl<const K: usize> From<[&Tensor; K]> for Arrays {
+    fn from(v: [&Tensor; K]) -> Arrays {
+        Arrays(v.iter().map(|t| (*t).clone()).collect())
+    }
+}
+
 fn host_type(h: &HostTensor) -> TensorType {
     TensorType::known(h.dtype(), &h.shape().iter().map(|&d| d as u64).collect::<Vec<_>>())
+}
+
+fn hosts(a: Arrays) -> Result<Vec<HostTensor>> {
+    a.0.iter().map(|t| t.host()).collect()
+}
+
+fn batch_types(v: &[HostTensor]) -> Vec<TensorType> {
+    v.iter().map(|h| with_batch(&host_type(h))).collect()
+}
+
+fn rows(v: &[HostTensor], idx: &[usize]) -> Result<Vec<HostTensor>> {
+    v.iter().map(|h| take_rows(h, idx)).collect()
+}
+
+/// `("x0", ..), ("y0", ..)` for a step's named inputs.
+fn named<'a>(xs: &'a [HostTensor], ys: &'a [HostTensor]) -> (Vec<String>, Vec<&'a HostTensor>) {
+    let mut names: Vec<String> = (0..xs.len()).map(|i| format!("x{i}")).collect();
+    names.extend((0..ys.len()).map(|i| format!("y{i}")));
+    (names, xs.iter().chain(ys).collect())
+}
+
+fn run_step(step: &Step, xs: &[HostTensor], ys: &[HostTensor]) -> Result<Vec<HostTensor>> {
+    let (names, vals) = named(xs, ys);
+    let inputs: Vec<(&str, &HostTensor)> = names.iter().map(|s| s.as_str()).zip(vals).collect();
+    step.run(&inputs)
+}
+
+fn check_samples(xs: &[HostTensor], ys: &[HostTensor]) -> Result<usize> {
+    let mut all: Vec<(String, &HostTensor)> = xs.iter().enumerate().map(|(i, h)| (if xs.len() == 1 { "x".into() } else { format!("x[{i}]") }, h)).collect();
+    all.extend(ys.iter().enumerate().map(|(i, h)| (if ys.len() == 1 { "y".into() } else { format!("y[{i}]") }, h)));
+    let refs: Vec<(&str, &HostTensor)> = all.iter().map(|(n, h)| (n.as_str(), *h)).collect();
+    sample_count(&refs)
 }
 
 impl Model {
     /// `model.compile(optimizer=..., loss=..., metrics=[...], jit_compile=...)`.
     pub fn compile(&mut self, c: Compile) -> Result<()> {
-        let (optimizer, loss, metrics, jit) = c.resolve()?;
-        let (_, why) = jit.resolve();
+        let r = c.resolve()?;
+        let (_, why) = r.jit.resolve();
         self.jit_report = why;
-        self.compiled = Some(Compiled { optimizer, loss, metrics, jit, optimizer_built: false, train: None, test: None, predict: None });
+        self.compiled = Some(Compiled {
+            optimizer: r.optimizer,
+            losses: r.losses,
+            loss_weights: r.loss_weights,
+            metric_names: r.metrics,
+            metrics: Vec::new(),
+            jit: r.jit,
+            optimizer_built: false,
+            train: None,
+            test: None,
+            predict: None,
+        });
         Ok(())
     }
 
@@ -36,108 +110,160 @@ impl Model {
         self.compiled.as_mut().ok_or_else(|| Error::msg("you must call compile() before training or evaluating the model"))
     }
 
+    /// Call the network on symbolic inputs `x0..` of a new trace.
+    fn trace_forward(&mut self, g: &Graph, xt: &[TensorType], training: bool) -> Result<(Vec<Tensor>, Vec<Tensor>, CallCtx)> {
+        let xs: Vec<Tensor> = xt.iter().enumerate().map(|(i, t)| g.input(&format!("x{i}"), t.clone())).collect();
+        let cx = CallCtx::new(training);
+        let outs = invoke(self.net.as_mut(), &xs, &cx)?;
+        Ok((xs, outs, cx))
+    }
+
+    /// The total loss (weighted per output), making the per-output metrics on first use.
+    fn total_loss(c: &mut Compiled, ys: &[Tensor], outs: &[Tensor]) -> Result<Tensor> {
+        if ys.len() != outs.len() {
+            crate::bail!("the model has {} output(s) but {} target array(s) were given", outs.len(), ys.len());
+        }
+        if c.losses.len() != 1 && c.losses.len() != outs.len() {
+            crate::bail!("compile was given {} losses for a model with {} outputs", c.losses.len(), outs.len());
+        }
+        if c.metrics.is_empty() && !c.metric_names.is_empty() {
+            for o in 0..outs.len() {
+                let loss_name = &c.losses[if c.losses.len() == 1 { 0 } else { o }].name;
+                for m in &c.metric_names {
+                    let mut metric = Metric::resolve(m, loss_name)?;
+                    if outs.len() > 1 {
+                        metric.name = format!("output_{o}_{}", metric.name);
+                    }
+                    c.metrics.push((o, metric));
+                }
+            }
+        }
+        let mut total: Option<Tensor> = None;
+        for (o, (y, p)) in ys.iter().zip(outs).enumerate() {
+            let loss = &c.losses[if c.losses.len() == 1 { 0 } else { o }];
+            let mut l = loss.call(y, p).map_err(|e| e.context(format!("loss {} (output {o})", loss.name)))?;
+            if l.rank() != 0 {
+                crate::bail!("loss {} must reduce to a scalar, got {}", loss.name, l.ty());
+            }
+            if let Some(&w) = c.loss_weights.get(o) {
+                l = crate::ops::multiply(&l, w)?;
+            }
+            total = Some(match total {
+                Some(t) => crate::ops::add(&t, &l)?,
+                None => l,
+            });
+        }
+        total.ok_or_else(|| Error::msg("the model has no outputs"))
+    }
+
     /// Trace forward + loss + gradients + optimizer + metrics into one step.
-    fn trace_train(&mut self, xt: &TensorType, yt: &TensorType) -> Result<Step> {
+    fn trace_train(&mut self, xt: &[TensorType], yt: &[TensorType]) -> Result<Step> {
         let weights = self.trainable_weights();
-        let c = self.compiled.as_mut().ok_or_else(|| Error::msg("not compiled"))?;
+        let c = self.compiled()?;
         if !c.optimizer_built {
             c.optimizer.build(&weights)?;
             c.optimizer_built = true;
         }
         // 1. forward and loss, differentiated with respect to the trainable weights
         let g = Graph::new();
-        let x = g.input("x", xt.clone());
-        let y = g.input("y", yt.clone());
-        let cx = CallCtx::new(true);
-        let y_pred = call1(self.net.as_mut(), &x, &cx)?;
-        let c = self.compiled.as_mut().ok_or_else(|| Error::msg("not compiled"))?;
-        let mut loss = c.loss.call(&y, &y_pred).map_err(|e| e.context(format!("loss {}", c.loss.name)))?;
-        if loss.rank() != 0 {
-            crate::bail!("the loss must reduce to a scalar, got {}", loss.ty());
-        }
+        let (_, outs, cx) = self.trace_forward(&g, xt, true)?;
+        let ys: Vec<Tensor> = yt.iter().enumerate().map(|(i, t)| g.input(&format!("y{i}"), t.clone())).collect();
+        let c = self.compiled()?;
+        let mut loss = Self::total_loss(c, &ys, &outs)?;
         for extra in cx.take_losses() {
             loss = crate::ops::add(&loss, &extra)?;
         }
         let updates = cx.take_updates();
-        let mut outs = vec![loss, y_pred];
-        outs.extend(updates.iter().map(|(_, t)| t.clone()));
-        let (f, sources) = g.finish("forward", &outs)?;
+        let mut results = vec![loss];
+        results.extend(outs.iter().cloned());
+        results.extend(updates.iter().map(|(_, t)| t.clone()));
+        let (f, sources) = g.finish("forward", &results)?;
         let wrt: Vec<usize> = sources.iter().enumerate().filter_map(|(i, s)| matches!(s, ParamSource::Variable(v) if v.trainable()).then_some(i)).collect();
-        let vars: Vec<_> = wrt.iter().map(|&i| match &sources[i] {
-            ParamSource::Variable(v) => v.clone(),
-            ParamSource::Input(_) => unreachable!("wrt holds variables only"),
-        }).collect();
+        let vars: Vec<_> = wrt
+            .iter()
+            .filter_map(|&i| match &sources[i] {
+                ParamSource::Variable(v) => Some(v.clone()),
+                ParamSource::Input(_) => None,
+            })
+            .collect();
         let gf = grad_keeping_outputs(&f, &wrt, 0, "forward_grad")?;
         // 2. the step: call the differentiated forward, then update weights and metrics
         let s = Graph::new();
-        let x2 = s.input("x", xt.clone());
-        let y2 = s.input("y", yt.clone());
-        let args = sources.iter().map(|src| match src {
-            ParamSource::Input(n) if n == "x" => x2.in_graph(&s),
-            ParamSource::Input(_) => y2.in_graph(&s),
-            ParamSource::Variable(v) => Ok(s.capture(v)),
-        }).collect::<Result<Vec<_>>>()?;
+        let xs2: Vec<Tensor> = xt.iter().enumerate().map(|(i, t)| s.input(&format!("x{i}"), t.clone())).collect();
+        let ys2: Vec<Tensor> = yt.iter().enumerate().map(|(i, t)| s.input(&format!("y{i}"), t.clone())).collect();
+        let args = sources
+            .iter()
+            .map(|src| match src {
+                ParamSource::Input(n) => {
+                    let (side, i) = n.split_at(1);
+                    let i: usize = i.parse().map_err(|_| Error::msg(format!("internal: unexpected step input {n}")))?;
+                    let t = if side == "x" { &xs2[i] } else { &ys2[i] };
+                    t.in_graph(&s)
+                }
+                ParamSource::Variable(v) => Ok(s.capture(v)),
+            })
+            .collect::<Result<Vec<_>>>()?;
         let res: Vec<Tensor> = s.inline(&gf, &args)?.into_iter().map(|v| s.tensor(v)).collect();
-        let k = updates.len();
-        let (loss, y_pred) = (res[0].clone(), res[1].clone());
-        let grads = &res[2 + k..];
+        let (n_out, k) = (outs.len(), updates.len());
+        let loss = res[0].clone();
+        let preds = &res[1..1 + n_out];
+        let grads = &res[1 + n_out + k..];
+        let c = self.compiled()?;
         let mut assigns = c.optimizer.apply(grads, &vars)?;
         for (v, t) in assigns.iter_mut() {
             if let Some(project) = v.constraint() {
                 *t = project(t)?;
             }
         }
-        for m in &c.metrics {
-            assigns.extend(m.update(&y2, &y_pred)?);
+        for (o, m) in &c.metrics {
+            assigns.extend(m.update(&ys2[*o], &preds[*o])?);
         }
         for (i, (v, _)) in updates.iter().enumerate() {
-            assigns.push((v.clone(), res[2 + i].clone()));
+            assigns.push((v.clone(), res[1 + n_out + i].clone()));
         }
         Step::build(&s, "train_step", &[loss], assigns)
     }
 
     /// Forward (inference mode), loss and metric updates.
-    fn trace_test(&mut self, xt: &TensorType, yt: &TensorType) -> Result<Step> {
+    fn trace_test(&mut self, xt: &[TensorType], yt: &[TensorType]) -> Result<Step> {
         let g = Graph::new();
-        let x = g.input("x", xt.clone());
-        let y = g.input("y", yt.clone());
-        let y_pred = call1(self.net.as_mut(), &x, &CallCtx::new(false))?;
-        let c = self.compiled.as_ref().ok_or_else(|| Error::msg("not compiled"))?;
-        let loss = c.loss.call(&y, &y_pred)?;
+        let (_, outs, _) = self.trace_forward(&g, xt, false)?;
+        let ys: Vec<Tensor> = yt.iter().enumerate().map(|(i, t)| g.input(&format!("y{i}"), t.clone())).collect();
+        let c = self.compiled()?;
+        let loss = Self::total_loss(c, &ys, &outs)?;
         let mut assigns = Vec::new();
-        for m in &c.metrics {
-            assigns.extend(m.update(&y, &y_pred)?);
+        for (o, m) in &c.metrics {
+            assigns.extend(m.update(&ys[*o], &outs[*o])?);
         }
         Step::build(&g, "test_step", &[loss], assigns)
     }
 
-    fn trace_predict(&mut self, xt: &TensorType) -> Result<Step> {
+    fn trace_predict(&mut self, xt: &[TensorType]) -> Result<Step> {
         let g = Graph::new();
-        let x = g.input("x", xt.clone());
-        let y_pred = call1(self.net.as_mut(), &x, &CallCtx::new(false))?;
-        Step::build(&g, "predict_step", &[y_pred], Vec::new())
+        let (_, outs, _) = self.trace_forward(&g, xt, false)?;
+        Step::build(&g, "predict_step", &outs, Vec::new())
     }
 
-    fn train_step_for(&mut self, xt: TensorType, yt: TensorType) -> Result<()> {
-        let have = matches!(&self.compiled()?.train, Some((a, b, _)) if *a == xt && *b == yt);
+    fn train_step_for(&mut self, sig: Sig) -> Result<()> {
+        let have = matches!(&self.compiled()?.train, Some((s, _)) if *s == sig);
         if !have {
-            let step = self.trace_train(&xt, &yt)?;
-            self.compiled()?.train = Some((xt, yt, step));
+            let step = self.trace_train(&sig.0, &sig.1)?;
+            self.compiled()?.train = Some((sig, step));
         }
         Ok(())
     }
 
-    fn test_step_for(&mut self, xt: TensorType, yt: TensorType) -> Result<()> {
-        let have = matches!(&self.compiled()?.test, Some((a, b, _)) if *a == xt && *b == yt);
+    fn test_step_for(&mut self, sig: Sig) -> Result<()> {
+        let have = matches!(&self.compiled()?.test, Some((s, _)) if *s == sig);
         if !have {
-            let step = self.trace_test(&xt, &yt)?;
-            self.compiled()?.test = Some((xt, yt, step));
+            let step = self.trace_test(&sig.0, &sig.1)?;
+            self.compiled()?.test = Some((sig, step));
         }
         Ok(())
     }
 
     fn reset_metrics(&mut self) -> Result<()> {
-        for m in &self.compiled()?.metrics {
+        for (_, m) in &self.compiled()?.metrics {
             m.reset()?;
         }
         Ok(())
@@ -146,14 +272,15 @@ impl Model {
     fn metric_logs(&mut self, prefix: &str, loss: f64) -> Result<Logs> {
         let mut logs = Logs::new();
         logs.insert(format!("{prefix}loss"), loss);
-        for m in &self.compiled()?.metrics {
+        for (_, m) in &self.compiled()?.metrics {
             logs.insert(format!("{prefix}{}", m.name), m.result());
         }
         Ok(logs)
     }
 
-    /// `model.fit(x, y, ...)`: train for `epochs`, returning the per-epoch history.
-    pub fn fit(&mut self, x: &Tensor, y: &Tensor, mut cfg: Fit) -> Result<History> {
+    /// `model.fit(x, y, ...)`: train for `epochs`, returning the per-epoch history. `x`
+    /// and `y` are one array each, or one per model input / output.
+    pub fn fit(&mut self, x: impl Into<Arrays>, y: impl Into<Arrays>, mut cfg: Fit) -> Result<History> {
         self.compiled()?;
         if cfg.batch_size == 0 {
             crate::bail!("batch_size must be a positive integer, got 0");
@@ -161,8 +288,8 @@ impl Model {
         if !(0.0..1.0).contains(&cfg.validation_split) {
             crate::bail!("validation_split must be in [0, 1), got {}", cfg.validation_split);
         }
-        let (xh, yh) = (x.host()?, y.host()?);
-        let n = sample_count(&[("x", &xh), ("y", &yh)])?;
+        let (xh, yh) = (hosts(x.into())?, hosts(y.into())?);
+        let n = check_samples(&xh, &yh)?;
         if n == 0 {
             crate::bail!("fit needs at least one sample");
         }
@@ -172,17 +299,17 @@ impl Model {
             crate::bail!("validation_split {} leaves no training samples out of {n}", cfg.validation_split);
         }
         let val = match cfg.validation_data.take() {
-            Some((vx, vy)) => Some((vx.host()?, vy.host()?)),
+            Some((vx, vy)) => Some((vec![vx.host()?], vec![vy.host()?])),
             None if split_at < n => {
                 let idx: Vec<usize> = (split_at..n).collect();
-                Some((take_rows(&xh, &idx)?, take_rows(&yh, &idx)?))
+                Some((rows(&xh, &idx)?, rows(&yh, &idx)?))
             }
             None => None,
         };
-        let xt = with_batch(&host_type(&xh));
-        let yt = with_batch(&host_type(&yh));
-        self.prepare(&host_type(&xh))?;
-        self.train_step_for(xt, yt)?;
+        if let Some(first) = xh.first() {
+            self.prepare(&host_type(first))?;
+        }
+        self.train_step_for((batch_types(&xh), batch_types(&yh)))?;
         if cfg.verbose > 0 {
             eprintln!("{}", self.jit_report);
         }
@@ -209,10 +336,9 @@ impl Model {
             }
             for b in 0..steps {
                 let idx = &order[b * cfg.batch_size..((b + 1) * cfg.batch_size).min(split_at)];
-                let xb = take_rows(&xh, idx)?;
-                let yb = take_rows(&yh, idx)?;
-                let step = &self.compiled()?.train.as_ref().ok_or_else(|| Error::msg("no train step"))?.2;
-                let outs = step.run(&[("x", &xb), ("y", &yb)])?;
+                let (xb, yb) = (rows(&xh, idx)?, rows(&yh, idx)?);
+                let step = &self.compiled()?.train.as_ref().ok_or_else(|| Error::msg("no train step"))?.1;
+                let outs = run_step(step, &xb, &yb)?;
                 let loss = outs[0].to_f64_vec()[0];
                 loss_sum += loss * idx.len() as f64;
                 seen += idx.len();
@@ -237,7 +363,7 @@ impl Model {
             for c in &mut cfg.callbacks {
                 c.on_epoch_end(epoch, &logs, &mut cb)?;
             }
-            if (cb.learning_rate - self.compiled()?.optimizer.learning_rate()).abs() > 0.0 {
+            if cb.learning_rate != self.compiled()?.optimizer.learning_rate() {
                 self.compiled()?.optimizer.set_learning_rate(cb.learning_rate)?;
             }
             if cb.stop_training {
@@ -250,20 +376,22 @@ impl Model {
         Ok(history)
     }
 
-    fn evaluate_host(&mut self, xh: &HostTensor, yh: &HostTensor, batch_size: usize) -> Result<Logs> {
+    fn evaluate_host(&mut self, xh: &[HostTensor], yh: &[HostTensor], batch_size: usize) -> Result<Logs> {
         if batch_size == 0 {
             crate::bail!("batch_size must be a positive integer, got 0");
         }
-        let n = sample_count(&[("x", xh), ("y", yh)])?;
-        self.prepare(&host_type(xh))?;
-        self.test_step_for(with_batch(&host_type(xh)), with_batch(&host_type(yh)))?;
+        let n = check_samples(xh, yh)?;
+        if let Some(first) = xh.first() {
+            self.prepare(&host_type(first))?;
+        }
+        self.test_step_for((batch_types(xh), batch_types(yh)))?;
         self.reset_metrics()?;
         let (mut loss_sum, mut seen) = (0.0, 0usize);
         for start in (0..n).step_by(batch_size) {
             let idx: Vec<usize> = (start..(start + batch_size).min(n)).collect();
-            let (xb, yb) = (take_rows(xh, &idx)?, take_rows(yh, &idx)?);
-            let step = &self.compiled()?.test.as_ref().ok_or_else(|| Error::msg("no test step"))?.2;
-            let outs = step.run(&[("x", &xb), ("y", &yb)])?;
+            let (xb, yb) = (rows(xh, &idx)?, rows(yh, &idx)?);
+            let step = &self.compiled()?.test.as_ref().ok_or_else(|| Error::msg("no test step"))?.1;
+            let outs = run_step(step, &xb, &yb)?;
             loss_sum += outs[0].to_f64_vec()[0] * idx.len() as f64;
             seen += idx.len();
         }
@@ -271,20 +399,33 @@ impl Model {
     }
 
     /// `model.evaluate(x, y, batch_size)`: the loss and metrics over the data.
-    pub fn evaluate(&mut self, x: &Tensor, y: &Tensor, batch_size: usize) -> Result<Logs> {
+    pub fn evaluate(&mut self, x: impl Into<Arrays>, y: impl Into<Arrays>, batch_size: usize) -> Result<Logs> {
         self.compiled()?;
-        self.evaluate_host(&x.host()?, &y.host()?, batch_size)
+        let (xh, yh) = (hosts(x.into())?, hosts(y.into())?);
+        self.evaluate_host(&xh, &yh, batch_size)
     }
 
-    /// `model.predict(x, batch_size)`: the outputs for every sample, in order.
-    pub fn predict(&mut self, x: &Tensor, batch_size: usize) -> Result<Tensor> {
+    /// `model.predict(x, batch_size)` for a single-output model: the outputs for every
+    /// sample, in order.
+    pub fn predict(&mut self, x: impl Into<Arrays>, batch_size: usize) -> Result<Tensor> {
+        let mut v = self.predict_all(x, batch_size)?;
+        if v.len() != 1 {
+            crate::bail!("the model has {} outputs; use predict_all", v.len());
+        }
+        Ok(v.remove(0))
+    }
+
+    /// `model.predict` returning every output.
+    pub fn predict_all(&mut self, x: impl Into<Arrays>, batch_size: usize) -> Result<Vec<Tensor>> {
         if batch_size == 0 {
             crate::bail!("batch_size must be a positive integer, got 0");
         }
-        let xh = x.host()?;
-        let n = sample_count(&[("x", &xh)])?;
-        self.prepare(&host_type(&xh))?;
-        let xt = with_batch(&host_type(&xh));
+        let xh = hosts(x.into())?;
+        let n = check_samples(&xh, &[])?;
+        if let Some(first) = xh.first() {
+            self.prepare(&host_type(first))?;
+        }
+        let xt = batch_types(&xh);
         // Cached on the model when compiled (predict works uncompiled too).
         let cached = self.compiled.as_mut().and_then(|c| match c.predict.take() {
             Some((t, s)) if t == xt => Some(s),
@@ -294,27 +435,35 @@ impl Model {
             Some(s) => s,
             None => self.trace_predict(&xt)?,
         };
-        let mut parts = Vec::new();
+        let mut parts: Vec<Vec<Tensor>> = Vec::new();
         for start in (0..n).step_by(batch_size) {
             let idx: Vec<usize> = (start..(start + batch_size).min(n)).collect();
-            let xb = take_rows(&xh, &idx)?;
-            parts.push(Tensor::from_host(step.run(&[("x", &xb)])?.remove(0)));
+            let xb = rows(&xh, &idx)?;
+            let outs = run_step(&step, &xb, &[])?;
+            for (o, t) in outs.into_iter().enumerate() {
+                if parts.len() <= o {
+                    parts.push(Vec::new());
+                }
+                parts[o].push(Tensor::from_host(t));
+            }
         }
         if let Some(c) = self.compiled.as_mut() {
             c.predict = Some((xt, step));
         }
-        crate::ops::concatenate(&parts, 0)
+        parts.iter().map(|p| crate::ops::concatenate(p, 0)).collect()
     }
 
     /// One gradient step on one batch; returns the loss.
-    pub fn train_on_batch(&mut self, x: &Tensor, y: &Tensor) -> Result<f64> {
+    pub fn train_on_batch(&mut self, x: impl Into<Arrays>, y: impl Into<Arrays>) -> Result<f64> {
         self.compiled()?;
-        let (xh, yh) = (x.host()?, y.host()?);
-        sample_count(&[("x", &xh), ("y", &yh)])?;
-        self.prepare(&host_type(&xh))?;
-        self.train_step_for(with_batch(&host_type(&xh)), with_batch(&host_type(&yh)))?;
-        let step = &self.compiled()?.train.as_ref().ok_or_else(|| Error::msg("no train step"))?.2;
-        Ok(step.run(&[("x", &xh), ("y", &yh)])?[0].to_f64_vec()[0])
+        let (xh, yh) = (hosts(x.into())?, hosts(y.into())?);
+        check_samples(&xh, &yh)?;
+        if let Some(first) = xh.first() {
+            self.prepare(&host_type(first))?;
+        }
+        self.train_step_for((batch_types(&xh), batch_types(&yh)))?;
+        let step = &self.compiled()?.train.as_ref().ok_or_else(|| Error::msg("no train step"))?.1;
+        Ok(run_step(step, &xh, &yh)?[0].to_f64_vec()[0])
     }
 }
 

@@ -1,6 +1,7 @@
 //! The trainer: `compile`, `fit`, `evaluate`, `predict` and their configuration.
 pub mod callbacks;
 mod fit;
+pub use fit::Arrays;
 pub mod step;
 
 pub use callbacks::{Callback, EarlyStopping, History, Logs};
@@ -46,15 +47,27 @@ impl From<Loss> for LossArg {
 /// `model.compile(...)`'s arguments, as a builder.
 pub struct Compile {
     pub(crate) optimizer: OptimizerArg,
-    pub(crate) loss: Option<LossArg>,
+    /// One loss for every output, or one per output.
+    pub(crate) loss: Vec<LossArg>,
+    pub(crate) loss_weights: Vec<f64>,
     pub(crate) metrics: Vec<String>,
     pub(crate) jit_compile: JitCompile,
 }
 
 impl Default for Compile {
     fn default() -> Compile {
-        Compile { optimizer: "rmsprop".into(), loss: None, metrics: Vec::new(), jit_compile: JitCompile::Auto }
+        Compile { optimizer: "rmsprop".into(), loss: Vec::new(), loss_weights: Vec::new(), metrics: Vec::new(), jit_compile: JitCompile::Auto }
     }
+}
+
+/// What `compile` resolved: the optimizer, the losses (one, or one per output), their
+/// weights, the metric names (applied to every output) and the jit policy.
+pub(crate) struct Resolved {
+    pub optimizer: Box<dyn Optimizer>,
+    pub losses: Vec<Loss>,
+    pub loss_weights: Vec<f64>,
+    pub metrics: Vec<String>,
+    pub jit: JitCompile,
 }
 
 impl Compile {
@@ -65,8 +78,19 @@ impl Compile {
         self.optimizer = o.into();
         self
     }
+    /// The loss, for every output of the model.
     pub fn loss(mut self, l: impl Into<LossArg>) -> Compile {
-        self.loss = Some(l.into());
+        self.loss = vec![l.into()];
+        self
+    }
+    /// One loss per output, in output order.
+    pub fn losses(mut self, ls: Vec<LossArg>) -> Compile {
+        self.loss = ls;
+        self
+    }
+    /// Weights of the per-output losses in the total (default 1 each).
+    pub fn loss_weights(mut self, w: &[f64]) -> Compile {
+        self.loss_weights = w.to_vec();
         self
     }
     pub fn metrics(mut self, m: &[&str]) -> Compile {
@@ -78,18 +102,30 @@ impl Compile {
         self
     }
 
-    pub(crate) fn resolve(self) -> Result<(Box<dyn Optimizer>, Loss, Vec<Metric>, JitCompile)> {
-        let opt = match self.optimizer {
+    pub(crate) fn resolve(self) -> Result<Resolved> {
+        let optimizer = match self.optimizer {
             OptimizerArg::Name(n) => optimizers::get(&n)?,
             OptimizerArg::Value(o) => o,
         };
-        let loss = match self.loss {
-            None => crate::bail!("compile needs a loss (e.g. loss(\"sparse_categorical_crossentropy\"))"),
-            Some(LossArg::Name(n)) => Loss::from_name(&n)?,
-            Some(LossArg::Value(l)) => l,
-        };
-        let metrics = self.metrics.iter().map(|m| Metric::resolve(m, &loss.name)).collect::<Result<_>>()?;
-        Ok((opt, loss, metrics, self.jit_compile))
+        if self.loss.is_empty() {
+            crate::bail!("compile needs a loss (e.g. loss(\"sparse_categorical_crossentropy\"))");
+        }
+        let losses: Vec<Loss> = self
+            .loss
+            .into_iter()
+            .map(|l| match l {
+                LossArg::Name(n) => Loss::from_name(&n),
+                LossArg::Value(l) => Ok(l),
+            })
+            .collect::<Result<_>>()?;
+        if !self.loss_weights.is_empty() && self.loss_weights.len() != losses.len().max(1) && losses.len() != 1 {
+            crate::bail!("loss_weights has {} entries for {} losses", self.loss_weights.len(), losses.len());
+        }
+        // Unknown metric names fail here, as in Keras, not at the first fit.
+        for m in &self.metrics {
+            Metric::resolve(m, &losses[0].name)?;
+        }
+        Ok(Resolved { optimizer, losses, loss_weights: self.loss_weights, metrics: self.metrics, jit: self.jit_compile })
     }
 }
 
