@@ -118,6 +118,20 @@ impl Graph {
         Ok(outs)
     }
 
+    /// Make this the trace that ops on variables alone are recorded into until the guard
+    /// drops. (Ops on symbolic tensors always go to their own trace; an op whose operands
+    /// are only variable reads, such as an optimizer's `iterations + 1`, must be traced
+    /// too, or the variable's current value would be baked in as a constant.)
+    pub fn activate(&self) -> ActiveGuard {
+        ACTIVE.with(|a| a.borrow_mut().push(self.clone()));
+        ActiveGuard(())
+    }
+
+    /// The innermost active trace.
+    pub fn current() -> Option<Graph> {
+        ACTIVE.with(|a| a.borrow().last().cloned())
+    }
+
     /// The graph `Input` tensors live in: one per thread, so that inputs made separately
     /// can meet in one model (as Keras's symbolic tensors do).
     pub fn functional() -> Graph {
@@ -188,6 +202,21 @@ impl Graph {
         g.captured.clear();
         g.names.clear();
         Ok((Func { name: name.to_string(), body: region }, sources))
+    }
+}
+
+thread_local! {
+    static ACTIVE: RefCell<Vec<Graph>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Ends a [`Graph::activate`] scope.
+pub struct ActiveGuard(());
+
+impl Drop for ActiveGuard {
+    fn drop(&mut self) {
+        ACTIVE.with(|a| {
+            a.borrow_mut().pop();
+        });
     }
 }
 

@@ -7,6 +7,7 @@
 //!   [`optimizers`], [`training`] (`compile`/`fit`/`evaluate`/`predict`, callbacks).
 //! - [`datasets`]: Fashion-MNIST from Debian's package.
 pub mod activations;
+pub mod autodiff;
 pub mod data;
 pub mod datasets;
 pub mod error;
@@ -24,6 +25,7 @@ pub mod training;
 pub use training::callbacks;
 pub mod variable;
 
+pub use autodiff::value_and_grad;
 pub use error::{Error, Result};
 pub use graph::{Graph, ParamSource};
 pub use kc_runtime as runtime;

@@ -71,6 +71,9 @@ impl Tensor {
     pub fn shape(&self) -> Option<Vec<usize>> {
         self.ty().shape.as_known().map(|v| v.into_iter().map(|d| d as usize).collect())
     }
+    pub(crate) fn is_variable(&self) -> bool {
+        matches!(&*self.0, Inner::Var(_))
+    }
     pub fn is_symbolic(&self) -> bool {
         matches!(&*self.0, Inner::Symbolic { .. })
     }

@@ -53,6 +53,8 @@ fn fit_learns_a_separable_problem_and_reports_history() {
     m.compile(Compile::new().optimizer(Adam::new(0.05)).loss(Loss::from_name("sparse_categorical_crossentropy").unwrap().from_logits(true)).metrics(&["accuracy"]))
         .unwrap();
     let h = m.fit(&x, &y, Fit::new().epochs(8).batch_size(64).validation_split(0.25).verbose(0)).unwrap();
+    // 384 training samples in batches of 64: 6 steps per epoch, each counted by the optimizer
+    assert_eq!(m.optimizer().unwrap().iterations(), 8 * 6);
     let loss = h.get("loss").unwrap();
     assert_eq!(loss.len(), 8);
     assert!(loss[7] < loss[0] * 0.5, "loss did not fall: {loss:?}");

@@ -125,6 +125,10 @@ impl Model {
     pub fn count_params(&self) -> usize {
         self.weights().iter().map(|w| w.num_elements()).sum()
     }
+    /// The optimizer given to `compile`.
+    pub fn optimizer(&self) -> Option<&dyn Optimizer> {
+        self.compiled.as_ref().map(|c| c.optimizer.as_ref())
+    }
     /// Which target `fit`/`evaluate`/`predict` run on, and why.
     pub fn jit_report(&self) -> &str {
         &self.jit_report

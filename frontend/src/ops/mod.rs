@@ -55,7 +55,10 @@ impl From<i32> for Operand {
 /// Apply one IR op to tensors. `declared` gives the result types of ops that take them
 /// from the caller (reshape, convert, broadcast_in_dim, iota, ...).
 pub fn apply(op: OpKind, inputs: &[&Tensor], a: Attrs, declared: Vec<TensorType>) -> Result<Vec<Tensor>> {
-    let graph: Option<Graph> = inputs.iter().find_map(|t| t.graph().cloned());
+    let graph: Option<Graph> = inputs
+        .iter()
+        .find_map(|t| t.graph().cloned())
+        .or_else(|| inputs.iter().any(|t| t.is_variable()).then(Graph::current).flatten());
     match graph {
         Some(g) => {
             let vals = inputs.iter().map(|t| t.in_graph(&g)).collect::<Result<Vec<_>>>()?;

@@ -42,6 +42,25 @@ pub trait Optimizer {
         self.base().iterations.value().to_f64_vec()[0] as i64
     }
 
+    /// Apply gradients now (eagerly) and write the new values into the variables: for
+    /// custom training loops with [`crate::autodiff::value_and_grad`].
+    fn apply_gradients(&mut self, grads: &[Tensor], vars: &[Variable]) -> Result<()> {
+        if grads.len() != vars.len() {
+            crate::bail!("apply_gradients: {} gradients for {} variables", grads.len(), vars.len());
+        }
+        if self.slots().is_empty() {
+            self.build(vars)?;
+        }
+        for (v, t) in self.apply(grads, vars)? {
+            let t = match v.constraint() {
+                Some(project) => project(&t)?,
+                None => t,
+            };
+            v.assign(t.host()?)?;
+        }
+        Ok(())
+    }
+
     /// The whole step: gradient clipping, then `update`, then the iteration count.
     fn apply(&self, grads: &[Tensor], vars: &[Variable]) -> Result<Vec<(Variable, Tensor)>> {
         let b = self.base();

@@ -112,6 +112,7 @@ impl Model {
 
     /// Call the network on symbolic inputs `x0..` of a new trace.
     fn trace_forward(&mut self, g: &Graph, xt: &[TensorType], training: bool) -> Result<(Vec<Tensor>, Vec<Tensor>, CallCtx)> {
+        let _active = g.activate();
         let xs: Vec<Tensor> = xt.iter().enumerate().map(|(i, t)| g.input(&format!("x{i}"), t.clone())).collect();
         let cx = CallCtx::new(training);
         let outs = invoke(self.net.as_mut(), &xs, &cx)?;
@@ -166,6 +167,7 @@ impl Model {
         }
         // 1. forward and loss, differentiated with respect to the trainable weights
         let g = Graph::new();
+        let _active = g.activate();
         let (_, outs, cx) = self.trace_forward(&g, xt, true)?;
         let ys: Vec<Tensor> = yt.iter().enumerate().map(|(i, t)| g.input(&format!("y{i}"), t.clone())).collect();
         let c = self.compiled()?;
@@ -189,6 +191,9 @@ impl Model {
         let gf = grad_keeping_outputs(&f, &wrt, 0, "forward_grad")?;
         // 2. the step: call the differentiated forward, then update weights and metrics
         let s = Graph::new();
+        // (the forward trace is finished; from here on ops on variables go to the step)
+        drop(_active);
+        let _active = s.activate();
         let xs2: Vec<Tensor> = xt.iter().enumerate().map(|(i, t)| s.input(&format!("x{i}"), t.clone())).collect();
         let ys2: Vec<Tensor> = yt.iter().enumerate().map(|(i, t)| s.input(&format!("y{i}"), t.clone())).collect();
         let args = sources
@@ -227,6 +232,7 @@ impl Model {
     /// Forward (inference mode), loss and metric updates.
     fn trace_test(&mut self, xt: &[TensorType], yt: &[TensorType]) -> Result<Step> {
         let g = Graph::new();
+        let _active = g.activate();
         let (_, outs, _) = self.trace_forward(&g, xt, false)?;
         let ys: Vec<Tensor> = yt.iter().enumerate().map(|(i, t)| g.input(&format!("y{i}"), t.clone())).collect();
         let c = self.compiled()?;

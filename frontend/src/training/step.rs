@@ -61,6 +61,9 @@ impl Step {
             .with_evaluator(kc_runtime::fold::evaluator())
             .run(&mut m, &Instrumentation::default()).map_err(|e| Error::from(e).context(format!("compiling the {name}")))?;
         let func = m.funcs.remove(0);
+        if std::env::var("KC_PRINT_STEPS").is_ok() {
+            eprintln!("{}", kc_ir::print_func(&func));
+        }
         Ok(Step { func, sources, assigns: assigns.into_iter().map(|(v, _)| v).collect(), n_values: values.len() })
     }
 
