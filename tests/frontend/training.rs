@@ -136,3 +136,57 @@ fn the_readme_example_is_the_demo_program() {
     let example = std::fs::read_to_string(root.join("examples/fashion_mnist_mlp.rs")).unwrap();
     assert!(example.ends_with(&readme[start..end]), "examples/fashion_mnist_mlp.rs must end with the README's example");
 }
+
+/// A user's dataset: batches computed on demand, and told when each epoch ends.
+struct Blobs {
+    batches: usize,
+    epochs_seen: usize,
+}
+
+impl kc::frontend::data::Dataset for Blobs {
+    fn num_batches(&self) -> usize {
+        self.batches
+    }
+    fn batch(&mut self, i: usize) -> kc::frontend::Result<(Vec<HostTensor>, Vec<HostTensor>)> {
+        let (x, y) = blobs(32 * (i + 1));
+        let idx: Vec<usize> = (32 * i..32 * (i + 1)).collect();
+        Ok((vec![kc::frontend::data::take_rows(&x.host()?, &idx)?], vec![kc::frontend::data::take_rows(&y.host()?, &idx)?]))
+    }
+    fn on_epoch_end(&mut self) {
+        self.epochs_seen += 1;
+    }
+}
+
+#[test]
+fn fit_takes_a_dataset_and_npz_files_load() {
+    set_random_seed(2);
+    let mut m = small_model();
+    m.compile(Compile::new().optimizer(Adam::new(0.05)).loss(Loss::from_name("sparse_categorical_crossentropy").unwrap().from_logits(true)).metrics(&["accuracy"]))
+        .unwrap();
+    let mut ds = Blobs { batches: 8, epochs_seen: 0 };
+    let (vx, vy) = blobs(128);
+    let h = m.fit_dataset(&mut ds, Fit::new().epochs(6).validation_data(vx, vy).verbose(0)).unwrap();
+    assert_eq!(ds.epochs_seen, 6);
+    assert!(h.last("val_accuracy").unwrap() > 0.85, "{:?}", h.history);
+    assert_eq!(m.optimizer().unwrap().iterations(), 6 * 8);
+
+    // an .npz written by hand: two .npy members in a zip
+    let dir = std::env::temp_dir().join(format!("kc-npz-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("arrays.npz");
+    {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let opts = zip::write::SimpleFileOptions::default();
+        for (name, t) in [("x.npy", HostTensor::from_vec(vec![2, 2], vec![1f32, 2., 3., 4.]).unwrap()), ("y.npy", HostTensor::from_vec(vec![2], vec![7i64, 8]).unwrap())] {
+            z.start_file(name, opts).unwrap();
+            z.write_all(&kc::runtime::npy::to_bytes(&t).unwrap()).unwrap();
+        }
+        z.finish().unwrap();
+    }
+    let arrays = kc::frontend::data::load_npz(&path).unwrap();
+    assert_eq!(arrays["x"].to_f64_vec().unwrap(), vec![1., 2., 3., 4.]);
+    assert_eq!(arrays["y"].dtype(), DType::I64);
+    let e = kc::frontend::data::load_npz(dir.join("missing.npz")).unwrap_err().to_string();
+    assert!(e.contains("missing.npz"), "{e}");
+}

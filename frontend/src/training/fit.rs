@@ -5,14 +5,13 @@
 use super::callbacks::{CallbackCtx, History, Logs};
 use super::step::Step;
 use super::{Compile, Fit};
-use crate::data::{sample_count, take_rows};
+use crate::data::{sample_count, take_rows, ArrayDataset, Dataset};
 use crate::error::{Error, Result};
 use crate::graph::{Graph, ParamSource};
 use crate::layers::{invoke, CallCtx};
 use crate::metrics::Metric;
 use crate::models::model::{with_batch, Compiled, Sig};
 use crate::models::Model;
-use crate::random::{next_seed, Rng};
 use crate::tensor::Tensor;
 use kc_compiler::autodiff::grad_keeping_outputs;
 use kc_ir::TensorType;
@@ -312,28 +311,52 @@ impl Model {
             }
             None => None,
         };
-        if let Some(first) = xh.first() {
-            self.prepare(&host_type(first))?;
+        let (tx, ty) = if split_at < n {
+            let idx: Vec<usize> = (0..split_at).collect();
+            (rows(&xh, &idx)?, rows(&yh, &idx)?)
+        } else {
+            (xh, yh)
+        };
+        let mut ds = ArrayDataset::new(tx, ty, cfg.batch_size, cfg.shuffle)?;
+        self.fit_loop(&mut ds, val, cfg)
+    }
+
+    /// `model.fit(dataset, ...)`: train on batches from a [`Dataset`] (validation, if any,
+    /// from `Fit::validation_data`).
+    pub fn fit_dataset(&mut self, ds: &mut dyn Dataset, mut cfg: Fit) -> Result<History> {
+        self.compiled()?;
+        let val = match cfg.validation_data.take() {
+            Some((vx, vy)) => Some((vec![vx.host()?], vec![vy.host()?])),
+            None => None,
+        };
+        self.fit_loop(ds, val, cfg)
+    }
+
+    fn fit_loop(&mut self, ds: &mut dyn Dataset, val: Option<(Vec<HostTensor>, Vec<HostTensor>)>, mut cfg: Fit) -> Result<History> {
+        let batches = ds.num_batches();
+        if batches == 0 {
+            crate::bail!("the dataset has no batches");
         }
-        self.train_step_for((batch_types(&xh), batch_types(&yh)))?;
+        let steps = cfg.steps_per_epoch.map(|s| s.min(batches)).unwrap_or(batches);
         if cfg.verbose > 0 {
             eprintln!("{}", self.jit_report);
         }
         let weights = self.weights();
-        let lr0 = self.compiled()?.optimizer.learning_rate();
-        let mut cb = CallbackCtx { weights: &weights, stop_training: false, learning_rate: lr0 };
-        for c in &mut cfg.callbacks {
-            c.on_train_begin(&mut cb)?;
-        }
         let mut history = History::default();
-        let steps = split_at.div_ceil(cfg.batch_size);
-        let steps = cfg.steps_per_epoch.map(|s| s.min(steps)).unwrap_or(steps);
-        let mut rng = Rng::new(next_seed());
-        for epoch in cfg.initial_epoch..cfg.epochs {
+        let mut stop = false;
+        {
+            let lr = self.compiled()?.optimizer.learning_rate();
+            let mut cx = CallbackCtx { weights: &weights, stop_training: false, learning_rate: lr };
             for c in &mut cfg.callbacks {
-                c.on_epoch_begin(epoch, &mut cb)?;
+                c.on_train_begin(&mut cx)?;
             }
-            let order: Vec<usize> = if cfg.shuffle { rng.permutation(split_at) } else { (0..split_at).collect() };
+        }
+        for epoch in cfg.initial_epoch..cfg.epochs {
+            let lr = self.compiled()?.optimizer.learning_rate();
+            let mut cx = CallbackCtx { weights: &weights, stop_training: false, learning_rate: lr };
+            for c in &mut cfg.callbacks {
+                c.on_epoch_begin(epoch, &mut cx)?;
+            }
             self.reset_metrics()?;
             let (mut loss_sum, mut seen) = (0.0, 0usize);
             let start = Instant::now();
@@ -341,21 +364,26 @@ impl Model {
                 eprintln!("Epoch {}/{}", epoch + 1, cfg.epochs);
             }
             for b in 0..steps {
-                let idx = &order[b * cfg.batch_size..((b + 1) * cfg.batch_size).min(split_at)];
-                let (xb, yb) = (rows(&xh, idx)?, rows(&yh, idx)?);
+                let (xb, yb) = ds.batch(b)?;
+                let size = check_samples(&xb, &yb)?;
+                if let Some(first) = xb.first() {
+                    self.prepare(&host_type(first))?;
+                }
+                self.train_step_for((batch_types(&xb), batch_types(&yb)))?;
                 let step = &self.compiled()?.train.as_ref().ok_or_else(|| Error::msg("no train step"))?.1;
                 let outs = run_step(step, &xb, &yb)?;
                 let loss = outs[0].to_f64_vec()[0];
-                loss_sum += loss * idx.len() as f64;
-                seen += idx.len();
-                let logs = self.metric_logs("", loss_sum / seen as f64)?;
+                loss_sum += loss * size as f64;
+                seen += size;
+                let logs = self.metric_logs("", loss_sum / seen.max(1) as f64)?;
                 for c in &mut cfg.callbacks {
-                    c.on_train_batch_end(b, &logs, &mut cb)?;
+                    c.on_train_batch_end(b, &logs, &mut cx)?;
                 }
                 if cfg.verbose == 1 {
                     progress(b + 1, steps, start, &logs, false);
                 }
             }
+            ds.on_epoch_end();
             let mut logs = self.metric_logs("", loss_sum / seen.max(1) as f64)?;
             if let Some((vx, vy)) = &val {
                 let v = self.evaluate_host(vx, vy, cfg.batch_size)?;
@@ -365,19 +393,21 @@ impl Model {
                 progress(steps, steps, start, &logs, true);
             }
             history.push(epoch, &logs);
-            cb.learning_rate = self.compiled()?.optimizer.learning_rate();
             for c in &mut cfg.callbacks {
-                c.on_epoch_end(epoch, &logs, &mut cb)?;
+                c.on_epoch_end(epoch, &logs, &mut cx)?;
             }
-            if cb.learning_rate != self.compiled()?.optimizer.learning_rate() {
-                self.compiled()?.optimizer.set_learning_rate(cb.learning_rate)?;
+            if cx.learning_rate != self.compiled()?.optimizer.learning_rate() {
+                self.compiled()?.optimizer.set_learning_rate(cx.learning_rate)?;
             }
-            if cb.stop_training {
+            if cx.stop_training {
+                stop = true;
                 break;
             }
         }
+        let lr = self.compiled()?.optimizer.learning_rate();
+        let mut cx = CallbackCtx { weights: &weights, stop_training: stop, learning_rate: lr };
         for c in &mut cfg.callbacks {
-            c.on_train_end(&mut cb)?;
+            c.on_train_end(&mut cx)?;
         }
         Ok(history)
     }
