@@ -72,3 +72,36 @@ fn two_optimizers_each_move_only_their_own_variables() {
     let e = value_and_grad(&gv, std::slice::from_ref(&z), |t| g.call(&t[0], true)).unwrap_err().to_string();
     assert!(e.contains("float scalar loss"), "{e}");
 }
+
+#[test]
+fn a_custom_train_step_inside_fit_matches_the_built_in_one() {
+    let x = Tensor::from_f32(&[8, 2], vec![1., 2., -1., 0.5, 0.3, -0.7, 2., 1., 0.1, 0.1, -2., 0.4, 0.9, -0.2, 0.0, 1.5]).unwrap();
+    let y = Tensor::from_f32(&[8, 1], vec![1., -1., 0.5, 2., 0.0, -0.5, 1.5, 0.7]).unwrap();
+    let cfg = || Fit::new().epochs(3).batch_size(3).shuffle(false).verbose(0);
+    let mut a = linear(9);
+    a.compile(Compile::new().optimizer(Adam::new(0.05)).loss("mse").metrics(&["mae"])).unwrap();
+    let ha = a.fit(&x, &y, cfg()).unwrap();
+    let mut b = linear(9);
+    b.compile(Compile::new().optimizer(Adam::new(0.05)).loss("mse").metrics(&["mae"])).unwrap();
+    b.set_train_step(Box::new(|s, xs, ys| {
+        let vars = s.trainable_weights();
+        let (loss, grads) = value_and_grad(&vars, &[xs[0].clone(), ys[0].clone()], |t| {
+            let p = s.call(&t[..1])?;
+            s.compute_loss(&t[1..], &p)
+        })?;
+        s.apply_gradients(&grads, &vars)?;
+        // the predictions for the metrics, from the network again (outside the gradient)
+        let p = s.call(xs)?;
+        s.update_metrics(ys, &p)?;
+        Ok(loss)
+    }));
+    let hb = b.fit(&x, &y, cfg()).unwrap();
+    for (wa, wb) in a.weights().iter().zip(b.weights()) {
+        let (va, vb) = (wa.value().to_f64_vec(), wb.value().to_f64_vec());
+        assert!(va.iter().zip(&vb).all(|(p, q)| (p - q).abs() < 1e-5), "{va:?} vs {vb:?}");
+    }
+    for k in ["loss", "mean_absolute_error"] {
+        let (la, lb) = (ha.get(k).unwrap(), hb.get(k).unwrap());
+        assert!(la.iter().zip(lb).all(|(p, q)| (p - q).abs() < 1e-5), "{k}: {la:?} vs {lb:?}");
+    }
+}

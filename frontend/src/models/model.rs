@@ -33,12 +33,13 @@ pub struct Model {
     pub(crate) net: Box<dyn Layer>,
     pub(crate) compiled: Option<Compiled>,
     pub(crate) jit_report: String,
+    pub(crate) custom_step: Option<crate::training::TrainStepFn>,
 }
 
 impl Model {
     /// A model of any layer (a subclassed model is a `Layer` implementation).
     pub fn new(net: impl Layer + 'static) -> Model {
-        Model { net: Box::new(net), compiled: None, jit_report: String::new() }
+        Model { net: Box::new(net), compiled: None, jit_report: String::new(), custom_step: None }
     }
     /// `keras.Model(inputs, outputs)`: a Functional model over the layer calls that led
     /// from `Input` tensors to `outputs`.

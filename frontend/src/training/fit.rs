@@ -118,26 +118,32 @@ impl Model {
         Ok((xs, outs, cx))
     }
 
-    /// The total loss (weighted per output), making the per-output metrics on first use.
-    fn total_loss(c: &mut Compiled, ys: &[Tensor], outs: &[Tensor]) -> Result<Tensor> {
-        if ys.len() != outs.len() {
-            crate::bail!("the model has {} output(s) but {} target array(s) were given", outs.len(), ys.len());
-        }
-        if c.losses.len() != 1 && c.losses.len() != outs.len() {
-            crate::bail!("compile was given {} losses for a model with {} outputs", c.losses.len(), outs.len());
-        }
+    /// The compiled metrics for each of `n_out` outputs (made once the count is known).
+    pub(crate) fn ensure_metrics(c: &mut Compiled, n_out: usize) -> Result<()> {
         if c.metrics.is_empty() && !c.metric_names.is_empty() {
-            for o in 0..outs.len() {
+            for o in 0..n_out {
                 let loss_name = &c.losses[if c.losses.len() == 1 { 0 } else { o }].name;
                 for m in &c.metric_names {
                     let mut metric = Metric::resolve(m, loss_name)?;
-                    if outs.len() > 1 {
+                    if n_out > 1 {
                         metric.name = format!("output_{o}_{}", metric.name);
                     }
                     c.metrics.push((o, metric));
                 }
             }
         }
+        Ok(())
+    }
+
+    /// The total loss (weighted per output), making the per-output metrics on first use.
+    pub(crate) fn total_loss(c: &mut Compiled, ys: &[Tensor], outs: &[Tensor]) -> Result<Tensor> {
+        if ys.len() != outs.len() {
+            crate::bail!("the model has {} output(s) but {} target array(s) were given", outs.len(), ys.len());
+        }
+        if c.losses.len() != 1 && c.losses.len() != outs.len() {
+            crate::bail!("compile was given {} losses for a model with {} outputs", c.losses.len(), outs.len());
+        }
+        Self::ensure_metrics(c, outs.len())?;
         let mut total: Option<Tensor> = None;
         for (o, (y, p)) in ys.iter().zip(outs).enumerate() {
             let loss = &c.losses[if c.losses.len() == 1 { 0 } else { o }];
@@ -163,6 +169,9 @@ impl Model {
         if !c.optimizer_built {
             c.optimizer.build(&weights)?;
             c.optimizer_built = true;
+        }
+        if self.custom_step.is_some() {
+            return self.trace_custom_train(xt, yt);
         }
         // 1. forward and loss, differentiated with respect to the trainable weights
         let g = Graph::new();

@@ -1,6 +1,8 @@
 //! The trainer: `compile`, `fit`, `evaluate`, `predict` and their configuration.
 pub mod callbacks;
+mod custom_step;
 mod fit;
+pub use custom_step::{StepCtx, TrainStepFn};
 pub use fit::Arrays;
 pub mod step;
 
