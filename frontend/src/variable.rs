@@ -20,7 +20,7 @@ struct Inner {
     constraint: RefCell<Option<Constraint>>,
     path: RefCell<String>,
     value: RefCell<HostTensor>,
-    trainable: bool,
+    trainable: Cell<bool>,
 }
 
 #[derive(Clone)]
@@ -33,7 +33,7 @@ impl Variable {
             n.set(id + 1);
             id
         });
-        Variable(Rc::new(Inner { id, constraint: RefCell::new(None), path: RefCell::new(path.into()), value: RefCell::new(value), trainable }))
+        Variable(Rc::new(Inner { id, constraint: RefCell::new(None), path: RefCell::new(path.into()), value: RefCell::new(value), trainable: Cell::new(trainable) }))
     }
     /// Unique for the life of the program; the key a trace captures the variable by.
     pub fn id(&self) -> u64 {
@@ -52,7 +52,12 @@ impl Variable {
         *self.0.path.borrow_mut() = p.into();
     }
     pub fn trainable(&self) -> bool {
-        self.0.trainable
+        self.0.trainable.get()
+    }
+    /// Freeze (or unfreeze) the variable: Keras's `layer.trainable = False` for its
+    /// weights. A model retraces its train step after this (call `compile` again).
+    pub fn set_trainable(&self, t: bool) {
+        self.0.trainable.set(t);
     }
     pub fn value(&self) -> HostTensor {
         self.0.value.borrow().clone()

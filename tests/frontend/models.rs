@@ -152,3 +152,25 @@ fn a_subclassed_model_trains_and_mixes_with_sequential() {
     let paths: Vec<String> = m.weights().iter().map(|w| w.path()).collect();
     assert!(paths[2] == "scaled/scale" && paths[0].ends_with("/kernel"), "{paths:?}");
 }
+
+#[test]
+fn a_frozen_layer_keeps_its_weights() {
+    set_random_seed(8);
+    let x = Input::new(&[2]).tensor();
+    let frozen = Shared::new(Dense::new(3));
+    let h = frozen.call1(&x).unwrap();
+    let out = Shared::new(Dense::new(1)).call1(&h).unwrap();
+    let mut m = Model::functional(&[x], &[out]).unwrap();
+    frozen.set_trainable(false);
+    assert_eq!(m.trainable_weights().len(), 2);
+    assert_eq!(m.non_trainable_weights().len(), 2);
+    m.compile(Compile::new().optimizer(Sgd::new(0.1)).loss("mse")).unwrap();
+    let before: Vec<Vec<f64>> = frozen.weights().iter().map(|w| w.value().to_f64_vec()).collect();
+    let xs = Tensor::from_f32(&[4, 2], data(4, 2, 3)).unwrap();
+    let ys = Tensor::from_f32(&[4, 1], vec![1., 0., -1., 2.]).unwrap();
+    m.fit(&xs, &ys, Fit::new().epochs(3).verbose(0)).unwrap();
+    let after: Vec<Vec<f64>> = frozen.weights().iter().map(|w| w.value().to_f64_vec()).collect();
+    assert_eq!(before, after);
+    let s = m.summary().unwrap();
+    assert!(s.contains("Trainable params: 4 (16.00 B)") && s.contains("Non-trainable params: 9 (36.00 B)"), "{s}");
+}

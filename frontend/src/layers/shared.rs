@@ -65,6 +65,14 @@ impl Shared {
         Ok(v.remove(0))
     }
 
+    /// Keras's `layer.trainable = flag`: all its weights become (non-)trainable. Takes
+    /// effect at the next `compile`.
+    pub fn set_trainable(&self, flag: bool) {
+        for w in self.weights() {
+            w.set_trainable(flag);
+        }
+    }
+
     /// Run `f` on the layer itself, mutably (to add to a Sequential, say).
     pub fn with_mut<R>(&self, f: impl FnOnce(&mut dyn Layer) -> R) -> Result<R> {
         let mut l = self.inner.try_borrow_mut().map_err(|_| Error::msg(format!("layer \"{}\" is busy", self.name)))?;
