@@ -13,6 +13,8 @@ pub use kc_ir as ir;
 
 pub mod autodiff;
 pub mod evaluator;
+pub mod flops;
+pub mod loops;
 pub mod memory;
 pub mod pass;
 pub mod passes;

@@ -25,7 +25,7 @@ pub use dtype::{DType, DTypeClass};
 pub use error::{Error, ErrorKind, Result};
 pub use graph::{Func, Loc, Module, Node, Region, Use, Value};
 pub use literal::LiteralData;
-pub use op::{OpInfo, OpKind};
+pub use op::{Family, OpInfo, OpKind};
 pub use parse::parse_module;
 pub use print::{print_func, print_module, value_names};
 pub use shape::{Dim, Shape, TensorType, MAX_ELEMENTS};

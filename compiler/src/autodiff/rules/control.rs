@@ -16,76 +16,16 @@
 //!
 //! Both new loops are counted loops again, so the result can be differentiated again.
 use crate::autodiff::{inline, vjp_region, Emit, Site};
-use kc_ir::{attrs, Attr, AttrsExt, DType, Dim, Error, LiteralData, OpKind, Region, Result, Shape, TensorType, Value};
+use kc_ir::{attrs, Attr, DType, Dim, Error, OpKind, Region, Result, Shape, TensorType, Value};
 
 type Out = Result<Vec<Option<Value>>>;
 
-fn not_counted<T>(why: &str) -> Result<T> {
-    Err(Error::ty(format!(
-        "reverse mode needs a counted loop (`while i < n`, i a carried integer starting at a constant and stepping by 1, n a constant): {why}"
-    )))
-}
-
-fn param_index(r: &Region, v: Value) -> Option<usize> {
-    let node = r.node(v.node);
-    (node.op == OpKind::Parameter).then(|| node.attrs.int("index").ok()).flatten().map(|i| i as usize)
-}
-
-fn const_int(r: &Region, v: Value) -> Option<i64> {
-    let node = r.node(v.node);
-    if node.op != OpKind::Constant {
-        return None;
-    }
-    match node.attrs.literal("value").ok()? {
-        LiteralData::Int(x) if x.len() == 1 => Some(x[0]),
-        _ => None,
-    }
-}
-
-/// Whether the body returns its parameter `j` unchanged.
-fn invariant(body: &Region, j: usize) -> bool {
-    let Some(ret) = body.return_node() else { return false };
-    body.operands(ret).get(j).is_some_and(|&v| param_index(body, v) == Some(j))
-}
-
-/// The trip count of a counted loop, or why the loop is not one.
 fn trip_count(outer: &Region, s: &Site) -> Result<i64> {
-    let (cond, body) = (&s.regions[0], &s.regions[1]);
-    let Some(ret) = cond.return_node() else { return not_counted("cond has no return") };
-    let test = cond.operands(ret)[0];
-    let node = cond.node(test.node);
-    if node.op != OpKind::Compare {
-        return not_counted("cond does not end in a compare");
-    }
-    let ops = cond.operands(test.node);
-    let (i, n, inclusive) = match node.attrs.sym("direction")? {
-        "lt" => (ops[0], ops[1], 0),
-        "le" => (ops[0], ops[1], 1),
-        "gt" => (ops[1], ops[0], 0),
-        "ge" => (ops[1], ops[0], 1),
-        d => return not_counted(&format!("the compare is `{d}`")),
-    };
-    let Some(ci) = param_index(cond, i) else { return not_counted("the counter is not a carried value") };
-    let bound = match (const_int(cond, n), param_index(cond, n)) {
-        (Some(b), _) => b,
-        (None, Some(j)) if invariant(body, j) => match const_int(outer, s.operands[j]) {
-            Some(b) => b,
-            None => return not_counted("the bound is carried but not a constant"),
-        },
-        _ => return not_counted("the bound is neither a constant nor a loop-invariant carried constant"),
-    };
-    let Some(start) = const_int(outer, s.operands[ci]) else { return not_counted("the counter does not start at a constant") };
-    let Some(bret) = body.return_node() else { return not_counted("body has no return") };
-    let next = body.operands(bret)[ci];
-    let step_ok = body.node(next.node).op == OpKind::Add && {
-        let a = body.operands(next.node);
-        (param_index(body, a[0]) == Some(ci) && const_int(body, a[1]) == Some(1))
-            || (param_index(body, a[1]) == Some(ci) && const_int(body, a[0]) == Some(1))
-    };
-    if !step_ok {
-        return not_counted("the body does not add 1 to the counter");
-    }
-    Ok((bound - start + inclusive).max(0))
+    crate::loops::trip_count(outer, &s.operands, &s.regions).map_err(|why| {
+        Error::ty(format!(
+            "reverse mode needs a counted loop (`while i < n`, i a carried integer starting at a constant and stepping by 1, n a constant): {why}"
+        ))
+    })
 }
 
 fn stacked(t: &TensorType, trip: i64) -> TensorType {
@@ -111,8 +51,8 @@ pub fn while_loop(e: &mut Emit, s: &Site, g: &[Option<Value>]) -> Out {
     if trip == 0 {
         return Ok(g.to_vec());
     }
-    let saved: Vec<usize> = (0..k).filter(|&j| !invariant(body, j)).collect();
-    let inv: Vec<usize> = (0..k).filter(|&j| invariant(body, j)).collect();
+    let saved: Vec<usize> = (0..k).filter(|&j| !crate::loops::invariant(body, j)).collect();
+    let inv: Vec<usize> = (0..k).filter(|&j| crate::loops::invariant(body, j)).collect();
     let i32t = TensorType::scalar(DType::I32);
 
     // 1. The forward loop, recording the state at the start of each iteration.
