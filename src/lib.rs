@@ -10,6 +10,7 @@ pub use kc_runtime as runtime;
 // The Keras namespaces: `kc::ops`, `kc::layers`, `kc::losses`, ...
 pub use kc_frontend::{activations, callbacks, datasets, initializers, layers, losses, metrics, models, ops, optimizers};
 
+pub mod bench;
 pub mod cli;
 
 /// What most programs need: `use kc::prelude::*;`.

@@ -1,5 +1,6 @@
 //! The `kc` command line. Every subcommand returns `Result<(), String>`; `main` prints the
 //! error to stderr and exits non-zero, so bad input never panics.
+mod bench;
 mod dump;
 pub mod inputs;
 mod mem;
@@ -55,6 +56,9 @@ enum Command {
     },
     /// List the passes `--passes` accepts.
     Passes,
+    /// Benchmark a model on each lowering: compile time, ms/step (median, p90),
+    /// throughput, GFLOP/s, peak RSS and the difference from the interpreter.
+    Bench(bench::BenchArgs),
     /// Print a function's memory plan: each value's size, arena offset and live steps,
     /// and the peak, arena and naive (no reuse) bytes.
     Mem {
@@ -119,6 +123,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
             }
             Ok(())
         }
+        Command::Bench(args) => bench::bench(&args),
         Command::Mem { file, func, binds, passes } => mem::mem(&file, func.as_deref(), &binds, passes.as_deref()),
         Command::Run { file, func, inputs, save, names, max_elements } => {
             run::run(&file, func.as_deref(), &inputs, save.as_deref(), &names, max_elements)

@@ -126,6 +126,14 @@ impl Model {
     pub fn count_params(&self) -> usize {
         self.weights().iter().map(|w| w.num_elements()).sum()
     }
+    /// The traced, optimized train step (after the first `fit`/`train_on_batch`).
+    pub fn train_function(&self) -> Option<&kc_ir::Func> {
+        self.compiled.as_ref()?.train.as_ref().map(|(_, s)| &s.func)
+    }
+    /// The traced predict step (after the first `predict` of a compiled model).
+    pub fn predict_function(&self) -> Option<&kc_ir::Func> {
+        self.compiled.as_ref()?.predict.as_ref().map(|(_, s)| &s.func)
+    }
     /// The optimizer given to `compile`.
     pub fn optimizer(&self) -> Option<&dyn Optimizer> {
         self.compiled.as_ref().map(|c| c.optimizer.as_ref())

@@ -1,0 +1,158 @@
+//! The workloads `kc bench` runs: named models built with the Keras API, or any `.kir`
+//! file's main function. Data is synthetic and seeded, so every lowering sees the same.
+use super::{percentiles, peak_rss_mb, Options, Row};
+use kc_compiler::{flops, registry::DEFAULT_PIPELINE, Instrumentation, Pipeline};
+use kc_frontend::random::Rng;
+use kc_frontend::{set_random_seed, Adam, Compile, Dense, Error, Input, Loss, Model, Result, Tensor};
+use kc_ir::{Dim, Module};
+use kc_runtime::HostTensor;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Named models (`--model NAME`), with what each is.
+pub const MODELS: &[(&str, &str)] = &[("mlp", "Fashion-MNIST MLP 784-512-256-10, ReLU, Adam, sparse categorical cross-entropy")];
+
+pub enum Bench {
+    Mlp,
+    File(Module),
+}
+
+fn random(shape: &[usize], rng: &mut Rng) -> Result<Tensor> {
+    let n: usize = shape.iter().product();
+    Tensor::from_f32(shape, (0..n).map(|_| rng.uniform() as f32).collect())
+}
+
+fn mlp() -> Result<Model> {
+    set_random_seed(1234);
+    let mut m = Model::sequential(vec![
+        Box::new(Input::new(&[784])),
+        Box::new(Dense::new(512).activation("relu")),
+        Box::new(Dense::new(256).activation("relu")),
+        Box::new(Dense::new(10)),
+    ]);
+    m.compile(Compile::new().optimizer(Adam::new(1e-3)).loss(Loss::from_name("sparse_categorical_crossentropy")?.from_logits(true)))?;
+    Ok(m)
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1e3
+}
+
+impl Bench {
+    pub fn new(model: &str, _o: &Options) -> Result<Bench> {
+        if model.ends_with(".kir") {
+            let src = std::fs::read_to_string(model).map_err(|e| Error::msg(format!("{model}: {e}")))?;
+            let m = kc_ir::parse_module(&src, model).map_err(|e| Error::msg(e.with_source(model, &src).to_string()))?;
+            kc_ir::verify_module(&m).map_err(|e| Error::msg(e.with_source(model, &src).to_string()))?;
+            return Ok(Bench::File(m));
+        }
+        match model {
+            "mlp" => Ok(Bench::Mlp),
+            _ => {
+                let names: Vec<&str> = MODELS.iter().map(|(n, _)| *n).collect();
+                Err(Error::msg(format!(
+                    "unknown model `{model}`; models are {} or a .kir file (cnn, lstm, transformer-block and resnet-block arrive with the layers they need)",
+                    names.join(", ")
+                )))
+            }
+        }
+    }
+
+    /// Time `steps` steps after `warmup`; returns the row and the outputs to compare.
+    pub fn measure(&self, o: &Options) -> Result<(Row, Vec<f64>)> {
+        match self {
+            Bench::Mlp => self.measure_mlp(o),
+            Bench::File(m) => measure_file(m, o),
+        }
+    }
+
+    fn measure_mlp(&self, o: &Options) -> Result<(Row, Vec<f64>)> {
+        let mut rng = Rng::new(99);
+        let x = random(&[o.batch, 784], &mut rng)?;
+        let labels: Vec<i32> = (0..o.batch).map(|_| (rng.next_u64() % 10) as i32).collect();
+        let y = Tensor::from_host(HostTensor::from_vec(vec![o.batch], labels)?);
+        let mut m = mlp()?;
+        let step = |m: &mut Model| -> Result<()> {
+            if o.mode == "fit" {
+                m.train_on_batch(&x, &y)?;
+            } else {
+                m.predict(&x, o.batch)?;
+            }
+            Ok(())
+        };
+        let t0 = Instant::now();
+        step(&mut m)?; // traces, optimizes and runs once
+        let first = ms(t0);
+        for _ in 1..o.warmup {
+            step(&mut m)?;
+        }
+        let mut times = Vec::with_capacity(o.steps);
+        for _ in 0..o.steps {
+            let t = Instant::now();
+            step(&mut m)?;
+            times.push(ms(t));
+        }
+        let (median, p90) = percentiles(times);
+        let func = if o.mode == "fit" { m.train_function() } else { m.predict_function() };
+        let flops_per_step = match func {
+            Some(f) => flops::count(f, &BTreeMap::from([("N".to_string(), o.batch as i64)]))?.total,
+            None => 0,
+        };
+        let outputs = m.predict(&x, o.batch)?.to_f64_vec()?;
+        Ok((row(first, median, p90, o.batch, flops_per_step), outputs))
+    }
+}
+
+fn row(first: f64, median: f64, p90: f64, batch: usize, flops_per_step: u64) -> Row {
+    Row {
+        compile_ms: (first - median).max(0.0),
+        median_ms: median,
+        p90_ms: p90,
+        samples_per_s: if median > 0.0 { batch as f64 * 1e3 / median } else { 0.0 },
+        gflops: if median > 0.0 { flops_per_step as f64 / (median * 1e6) } else { 0.0 },
+        flops_per_step,
+        peak_rss_mb: peak_rss_mb(),
+        ..Row::default()
+    }
+}
+
+/// A `.kir` file: the default pipeline, then `main` (or the first function) on random
+/// inputs, every symbolic dim sized `--batch`.
+fn measure_file(m: &Module, o: &Options) -> Result<(Row, Vec<f64>)> {
+    let t0 = Instant::now();
+    let mut m = m.clone();
+    Pipeline::parse(DEFAULT_PIPELINE)?.with_evaluator(kc_runtime::fold::evaluator()).run(&mut m, &Instrumentation::default())?;
+    let compile = ms(t0);
+    let f = m.func("main").unwrap_or(&m.funcs[0]).clone();
+    let mut rng = Rng::new(99);
+    let inputs = f
+        .body
+        .param_types()
+        .iter()
+        .map(|t| {
+            let shape: Vec<usize> = t.shape.0.iter().map(|d| match d {
+                Dim::Known(n) => *n as usize,
+                Dim::Sym(_) => o.batch,
+            }).collect();
+            let n: usize = shape.iter().product();
+            let vals: Vec<f64> = (0..n).map(|_| if t.dtype.is_float() { rng.uniform() } else { 0.0 }).collect();
+            Ok(HostTensor::from_f64(t.dtype, shape, &vals)?)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut outputs = Vec::new();
+    for _ in 0..o.warmup.max(1) {
+        outputs = kc_runtime::run_func(&f, &inputs)?;
+    }
+    let mut times = Vec::with_capacity(o.steps);
+    for _ in 0..o.steps {
+        let t = Instant::now();
+        kc_runtime::run_func(&f, &inputs)?;
+        times.push(ms(t));
+    }
+    let (median, p90) = percentiles(times);
+    let binds: BTreeMap<String, i64> = f.body.param_types().iter().flat_map(|t| t.shape.symbols().into_iter().map(|s| (s.to_string(), o.batch as i64)).collect::<Vec<_>>()).collect();
+    let flops_per_step = flops::count(&f, &binds)?.total;
+    let mut r = row(compile + median, median, p90, o.batch, flops_per_step);
+    r.compile_ms = compile;
+    Ok((r, outputs.iter().flat_map(|t| t.to_f64_vec()).collect()))
+}

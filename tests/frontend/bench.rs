@@ -1,0 +1,48 @@
+//! `kc bench` runs every available lowering on a tiny workload, reports the unavailable
+//! ones with their reason, and its JSON has the documented fields.
+use std::process::Command;
+
+fn kc(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kc")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn bench_reports_json_for_each_lowering() {
+    for model in ["mlp", "examples/affine.kir"] {
+        let (ok, out, err) = kc(&["bench", "--model", model, "--lowering", "interp,xla,llvm", "--batch", "4", "--steps", "2", "--warmup", "1", "--json"]);
+        assert!(ok, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+        assert_eq!(v["batch"], 4);
+        assert_eq!(v["warmup_steps_excluded"], 1);
+        let rows = v["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 3);
+        let interp = &rows[0];
+        assert_eq!(interp["lowering"], "interp");
+        assert!(interp["error"].is_null(), "{interp}");
+        for k in ["compile_ms", "median_ms", "p90_ms", "samples_per_s", "gflops", "peak_rss_mb", "max_abs_diff_vs_interp"] {
+            assert!(interp[k].as_f64().is_some_and(|x| x >= 0.0), "{k} in {interp}");
+        }
+        assert!(interp["median_ms"].as_f64().unwrap() > 0.0);
+        assert!(interp["flops_per_step"].as_u64().unwrap() > 0, "{interp}");
+        assert!(rows[1]["error"].as_str().unwrap().starts_with("unavailable:"), "{}", rows[1]);
+    }
+    // the MLP's step: 3 dense layers forward (2*4*(784*512+512*256+256*10)) and more backward
+    let (_, out, _) = kc(&["bench", "--model", "mlp", "--batch", "4", "--steps", "1", "--warmup", "1", "--mode", "predict", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let f = v["rows"][0]["flops_per_step"].as_u64().unwrap();
+    let matmuls = 2 * 4 * (784 * 512 + 512 * 256 + 256 * 10);
+    assert!(f >= matmuls && f < matmuls + 20_000, "{f} vs {matmuls}");
+}
+
+#[test]
+fn bench_explains_bad_arguments() {
+    let (ok, _, err) = kc(&["bench", "--model", "resnet9000"]);
+    assert!(!ok && err.contains("unknown model `resnet9000`") && err.contains("mlp"), "{err}");
+    let (ok, _, err) = kc(&["bench", "--lowering", "interp,tpu"]);
+    assert!(!ok && err.contains("unknown lowering `tpu`") && err.contains("interp, xla, llvm, mlir, ptx"), "{err}");
+    let (ok, _, err) = kc(&["bench", "--mode", "train"]);
+    assert!(!ok && err.contains("unknown mode `train`"), "{err}");
+    let (ok, out, _) = kc(&["bench", "--model", "examples/affine.kir", "--batch", "2", "--steps", "1", "--csv"]);
+    assert!(ok && out.starts_with("model,mode,batch,lowering,compile_ms") && out.lines().count() == 2, "{out}");
+}
