@@ -1,7 +1,6 @@
 //! Data movement: each rule moves the cotangent back to where the elements came from
 //! (the transpose of the linear map), summing where one element was used many times.
 use super::single;
-use crate::autodiff::emit::known_dims;
 use crate::autodiff::{Emit, Site};
 use kc_ir::{attrs, Attr, AttrsExt, Dim, Error, OpKind, Result, Value};
 
@@ -128,7 +127,15 @@ pub fn concatenate(e: &mut Emit, s: &Site, g: &[Option<Value>]) -> Out {
     let mut out = Vec::new();
     for &x in &s.operands {
         let xt = e.ty(x);
-        let n = known_dims(&xt, "the gradient of concatenate")?.get(d).copied().unwrap_or(0);
+        // only the joined dim must be known; other dims are taken whole (limit -1),
+        // so a symbolic batch dim is fine
+        let n = match xt.shape.0.get(d) {
+            Some(kc_ir::Dim::Known(n)) => *n as i64,
+            Some(kc_ir::Dim::Sym(sym)) => {
+                return Err(kc_ir::Error::ty(format!("the gradient of concatenate needs the joined dim known, but {xt} has the symbolic dim {sym} there")))
+            }
+            None => 0,
+        };
         let mut start = vec![0i64; gt.rank()];
         let mut limit = sizes_of(&gt);
         start[d] = offset;
