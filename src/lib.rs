@@ -8,16 +8,23 @@ pub use kc_lowering as lowering;
 pub use kc_runtime as runtime;
 
 // The Keras namespaces: `kc::ops`, `kc::layers`, `kc::losses`, ...
-pub use kc_frontend::{activations, callbacks, datasets, initializers, layers, losses, metrics, models, ops, optimizers};
+pub use kc_frontend::{activations, callbacks, constraints, datasets, initializers, layers, losses, metrics, models, ops, optimizers, regularizers};
 
 pub mod bench;
 pub mod cli;
 
 /// What most programs need: `use kc::prelude::*;`.
 pub mod prelude {
+    pub use kc_frontend::constraints::Constraint;
+    pub use kc_frontend::initializers::Initializer;
+    pub use kc_frontend::regularizers::Regularizer;
     pub use kc_frontend::{
         set_random_seed, Activation, Adam, Compile, Dense, EarlyStopping, Fit, Flatten, History, Input, JitCompile, Layer, Loss, Metric, Shared,
         Model, Optimizer, Sequential, Sgd, Tensor, Variable,
+    };
+    pub use kc_frontend::{
+        Add, Average, Concatenate, Dot, Dropout, Embedding, Identity, Lambda, LeakyReLU, Maximum, Minimum, Multiply, PReLU, Permute, ReLU,
+        RepeatVector, Rescaling, Reshape, SeedGenerator, Softmax, Subtract, ELU,
     };
     pub use kc_ir::{parse_module, print_module, verify_module, DType, Dim, Module, OpKind, Shape, TensorType};
     pub use kc_runtime::{interp, HostTensor};

@@ -5,9 +5,13 @@
 //! - [`Variable`]: weights and other state that lives between calls.
 //! - [`layers`], [`models`] (`Model`, `Sequential`), [`losses`], [`metrics`],
 //!   [`optimizers`], [`training`] (`compile`/`fit`/`evaluate`/`predict`, callbacks).
+//! - [`initializers`], [`regularizers`], [`constraints`]: Keras's weight options by name
+//!   or value; [`SeedGenerator`] for layers that draw random numbers.
 //! - [`datasets`]: Fashion-MNIST from Debian's package.
 pub mod activations;
 pub mod autodiff;
+pub mod config;
+pub mod constraints;
 pub mod data;
 pub mod datasets;
 pub mod error;
@@ -20,6 +24,8 @@ pub mod models;
 pub mod ops;
 pub mod optimizers;
 pub mod random;
+pub mod regularizers;
+pub mod seed_generator;
 pub mod tensor;
 pub mod training;
 pub use training::callbacks;
@@ -29,12 +35,16 @@ pub use autodiff::value_and_grad;
 pub use error::{Error, Result};
 pub use graph::{Graph, ParamSource};
 pub use kc_runtime as runtime;
-pub use layers::{Activation, Dense, Flatten, Input, Layer, Shared};
+pub use layers::{
+    Activation, Add, Average, Concatenate, Dense, Dot, Dropout, Embedding, Flatten, Identity, Input, Lambda, Layer, LeakyReLU, Maximum, Minimum,
+    Multiply, PReLU, ReLU, RepeatVector, Permute, Rescaling, Reshape, Shared, Softmax, Subtract, ELU,
+};
 pub use losses::Loss;
 pub use metrics::Metric;
 pub use models::{Functional, Model, Sequential};
 pub use optimizers::{Adam, Optimizer, Sgd};
 pub use random::set_random_seed;
+pub use seed_generator::SeedGenerator;
 pub use tensor::Tensor;
 pub use training::{Arrays, Compile, EarlyStopping, Fit, History, JitCompile};
 pub use variable::Variable;

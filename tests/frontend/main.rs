@@ -1,8 +1,16 @@
-//! The Keras frontend: ops (eager and traced agree), models, training, errors.
-//! One test binary for the frontend, so the suite links once.
+//! The Keras frontend: ops (eager and traced agree), models, training, errors, and the
+//! layers, initializers, regularizers, constraints and random numbers against real
+//! Keras 3 (golden files in `tests/golden/keras/data/`). One test binary for the
+//! frontend, so the suite links once.
 mod bench;
 mod custom;
 mod fashion_mnist;
+mod golden;
+mod initializers;
+mod layers;
 mod models;
 mod ops;
+mod ops_arrays;
+mod random;
+mod regularizers;
 mod training;

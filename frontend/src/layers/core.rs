@@ -1,12 +1,18 @@
-//! Core layers: Input, Dense, Activation, Flatten.
-use super::{snake, unique_name, CallCtx, Layer};
+//! Core layers: Input, Dense, Activation, Identity, Lambda.
+use super::weights::{reg_config, WeightSpec};
+use super::{base_config, snake, unique_name, CallCtx, Layer};
 use crate::activations::{self, ActivationFn};
+use crate::config::Config;
+use crate::constraints::ConstraintArg;
 use crate::error::Result;
 use crate::initializers::InitArg;
 use crate::ops;
+use crate::regularizers::{RegArg, Regularizer};
 use crate::tensor::Tensor;
 use crate::variable::Variable;
 use kc_ir::{DType, Dim};
+use serde_json::json;
+use std::rc::Rc;
 
 /// Shape as Keras prints it: `(None, 784)`.
 pub fn keras_shape(dims: &[Dim]) -> String {
@@ -19,23 +25,6 @@ pub fn keras_shape(dims: &[Dim]) -> String {
     } else {
         format!("({})", parts.join(", "))
     }
-}
-
-macro_rules! layer_basics {
-    ($class:literal) => {
-        fn name(&self) -> &str {
-            &self.name
-        }
-        fn class_name(&self) -> &'static str {
-            $class
-        }
-        fn built(&self) -> bool {
-            self.built
-        }
-        fn set_built(&mut self) {
-            self.built = true;
-        }
-    };
 }
 
 /// `keras.Input`: declares the shape of one sample (without the batch dim) and checks it.
@@ -86,9 +75,38 @@ impl Layer for Input {
         }
         Ok(vec![x.clone()])
     }
+    fn get_config(&self) -> Config {
+        let mut batch_shape = vec![serde_json::Value::Null];
+        batch_shape.extend(self.shape.iter().map(|d| d.map(|v| json!(v)).unwrap_or(serde_json::Value::Null)));
+        crate::config::config(&[
+            ("batch_shape", json!(batch_shape)),
+            ("dtype", json!(keras_dtype(self.dtype))),
+            ("sparse", json!(false)),
+            ("ragged", json!(false)),
+            ("name", json!(self.name)),
+            ("optional", json!(false)),
+        ])
+    }
 }
 
-/// `keras.layers.Dense`: `activation(x @ kernel + bias)` on the last axis.
+/// A dtype by Keras's name (`float32`, `int32`, ...).
+pub fn keras_dtype(d: DType) -> &'static str {
+    match d {
+        DType::F32 => "float32",
+        DType::F64 => "float64",
+        DType::F16 => "float16",
+        DType::BF16 => "bfloat16",
+        DType::I8 => "int8",
+        DType::I32 => "int32",
+        DType::I64 => "int64",
+        DType::U8 => "uint8",
+        DType::U32 => "uint32",
+        DType::Bool => "bool",
+    }
+}
+
+/// `keras.layers.Dense`: `activation(x @ kernel + bias)` on the last axis (inputs of
+/// rank > 2 are multiplied on their last axis).
 pub struct Dense {
     name: String,
     built: bool,
@@ -96,8 +114,9 @@ pub struct Dense {
     activation: String,
     act: Option<ActivationFn>,
     pub use_bias: bool,
-    kernel_initializer: InitArg,
-    bias_initializer: InitArg,
+    kernel_spec: WeightSpec,
+    bias_spec: WeightSpec,
+    activity_regularizer: Option<RegArg>,
     kernel: Option<Variable>,
     bias: Option<Variable>,
 }
@@ -111,8 +130,9 @@ impl Dense {
             activation: "linear".into(),
             act: None,
             use_bias: true,
-            kernel_initializer: "glorot_uniform".into(),
-            bias_initializer: "zeros".into(),
+            kernel_spec: WeightSpec::new("glorot_uniform"),
+            bias_spec: WeightSpec::new("zeros"),
+            activity_regularizer: None,
             kernel: None,
             bias: None,
         }
@@ -126,15 +146,34 @@ impl Dense {
         self
     }
     pub fn kernel_initializer(mut self, i: impl Into<InitArg>) -> Dense {
-        self.kernel_initializer = i.into();
+        self.kernel_spec.initializer = i.into();
         self
     }
     pub fn bias_initializer(mut self, i: impl Into<InitArg>) -> Dense {
-        self.bias_initializer = i.into();
+        self.bias_spec.initializer = i.into();
         self
     }
-    pub fn name(mut self, n: &str) -> Dense {
-        self.name = n.to_string();
+    /// A penalty on the kernel added to the loss on each call (`"l2"`, `Regularizer::l1(0.1)?`).
+    pub fn kernel_regularizer(mut self, r: impl Into<RegArg>) -> Dense {
+        self.kernel_spec.regularizer = Some(r.into());
+        self
+    }
+    pub fn bias_regularizer(mut self, r: impl Into<RegArg>) -> Dense {
+        self.bias_spec.regularizer = Some(r.into());
+        self
+    }
+    /// A penalty on the output, divided by the batch size.
+    pub fn activity_regularizer(mut self, r: impl Into<RegArg>) -> Dense {
+        self.activity_regularizer = Some(r.into());
+        self
+    }
+    /// A projection of the kernel after each optimizer step (`"max_norm"`, `"non_neg"`, ...).
+    pub fn kernel_constraint(mut self, c: impl Into<ConstraintArg>) -> Dense {
+        self.kernel_spec.constraint = Some(c.into());
+        self
+    }
+    pub fn bias_constraint(mut self, c: impl Into<ConstraintArg>) -> Dense {
+        self.bias_spec.constraint = Some(c.into());
         self
     }
     pub fn kernel(&self) -> Option<&Variable> {
@@ -148,38 +187,66 @@ impl Dense {
 impl Layer for Dense {
     layer_basics!("Dense");
     fn build(&mut self, x: &Tensor) -> Result<()> {
+        if self.units == 0 {
+            crate::bail!("Received an invalid value for `units`, expected a positive integer. Received: units=0");
+        }
+        if x.rank() < 2 {
+            crate::bail!("Input 0 is incompatible with the layer: expected min_ndim=2, found ndim={}. Full shape received: {}", x.rank(), keras_shape(&x.dims()));
+        }
         let Some(Dim::Known(k)) = x.dims().last().cloned() else {
             crate::bail!("the last axis of the input {} must be known to build the kernel", keras_shape(&x.dims()));
         };
         self.act = Some(activations::get(&self.activation)?);
-        let kinit = self.kernel_initializer.resolve()?;
-        let kernel = kinit.sample(&[k as usize, self.units], DType::F32)?;
-        self.kernel = Some(Variable::new(format!("{}/kernel", self.name), kernel, true));
+        if let Some(r) = &self.activity_regularizer {
+            r.resolve()?;
+        }
+        self.kernel = Some(self.kernel_spec.make(&self.name, "kernel", &[k as usize, self.units], true)?);
         if self.use_bias {
-            let b = self.bias_initializer.resolve()?.sample(&[self.units], DType::F32)?;
-            self.bias = Some(Variable::new(format!("{}/bias", self.name), b, true));
+            self.bias = Some(self.bias_spec.make(&self.name, "bias", &[self.units], true)?);
         }
         Ok(())
     }
-    fn call(&mut self, inputs: &[Tensor], _: &CallCtx) -> Result<Vec<Tensor>> {
+    fn call(&mut self, inputs: &[Tensor], cx: &CallCtx) -> Result<Vec<Tensor>> {
         let x = &inputs[0];
         let Some(kernel) = &self.kernel else { crate::bail!("not built") };
         let rows = kernel.shape()[0] as u64;
-        if x.dims().last().and_then(|d| d.known()) != Some(rows) {
+        if x.rank() < 2 || x.dims().last().and_then(|d| d.known()) != Some(rows) {
             crate::bail!(
                 "Input 0 is incompatible with the layer: expected axis -1 of input shape to have value {rows}, but received input with shape {}",
                 keras_shape(&x.dims())
             );
         }
         let mut y = ops::matmul(x, &kernel.tensor())?;
+        self.kernel_spec.penalty(kernel, x, cx)?;
         if let Some(b) = &self.bias {
             y = ops::add(&y, &b.tensor())?;
+            self.bias_spec.penalty(b, x, cx)?;
         }
         let act = self.act.unwrap_or(|x| Ok(x.clone()));
         Ok(vec![act(&y)?])
     }
     fn weights(&self) -> Vec<Variable> {
         self.kernel.iter().chain(self.bias.iter()).cloned().collect()
+    }
+    fn activity_regularizer(&self) -> Option<Regularizer> {
+        self.activity_regularizer.as_ref().and_then(|r| r.resolve().ok())
+    }
+    fn get_config(&self) -> Config {
+        let mut c = base_config(&self.name);
+        c.insert("units".into(), json!(self.units));
+        c.insert("activation".into(), json!(self.activation));
+        c.insert("use_bias".into(), json!(self.use_bias));
+        c.insert("kernel_initializer".into(), self.kernel_spec.initializer.to_config());
+        c.insert("bias_initializer".into(), self.bias_spec.initializer.to_config());
+        c.insert("kernel_regularizer".into(), reg_config(&self.kernel_spec.regularizer));
+        c.insert("bias_regularizer".into(), reg_config(&self.bias_spec.regularizer));
+        c.insert("kernel_constraint".into(), crate::constraints::to_config_opt(&self.kernel_spec.constraint));
+        c.insert("bias_constraint".into(), crate::constraints::to_config_opt(&self.bias_spec.constraint));
+        c.insert("quantization_config".into(), serde_json::Value::Null);
+        if self.activity_regularizer.is_some() {
+            c.insert("activity_regularizer".into(), reg_config(&self.activity_regularizer));
+        }
+        c
     }
 }
 
@@ -201,41 +268,73 @@ impl Layer for Activation {
     fn call(&mut self, inputs: &[Tensor], _: &CallCtx) -> Result<Vec<Tensor>> {
         Ok(vec![activations::get(&self.activation)?(&inputs[0])?])
     }
+    fn get_config(&self) -> Config {
+        let mut c = base_config(&self.name);
+        c.insert("activation".into(), json!(self.activation));
+        c
+    }
 }
 
-/// `keras.layers.Flatten`: keep the batch axis, flatten the rest.
-pub struct Flatten {
+/// `keras.layers.Identity`: returns its input.
+pub struct Identity {
     name: String,
     built: bool,
 }
 
-impl Flatten {
-    pub fn new() -> Flatten {
-        Flatten { name: unique_name("flatten"), built: false }
+impl Identity {
+    pub fn new() -> Identity {
+        Identity { name: unique_name("identity"), built: false }
     }
 }
 
-impl Default for Flatten {
-    fn default() -> Flatten {
-        Flatten::new()
+impl Default for Identity {
+    fn default() -> Identity {
+        Identity::new()
     }
 }
 
-impl Layer for Flatten {
-    layer_basics!("Flatten");
+impl Layer for Identity {
+    layer_basics!("Identity");
     fn call(&mut self, inputs: &[Tensor], _: &CallCtx) -> Result<Vec<Tensor>> {
-        let x = &inputs[0];
-        let dims = x.dims();
-        if dims.is_empty() {
-            crate::bail!("cannot flatten a scalar");
-        }
-        let mut n = 1u64;
-        for d in &dims[1..] {
-            match d.known() {
-                Some(k) => n *= k,
-                None => crate::bail!("cannot flatten {}: only the batch axis may be unknown", keras_shape(&dims)),
-            }
-        }
-        Ok(vec![ops::reshape_dims(x, vec![dims[0].clone(), Dim::Known(n)])?])
+        Ok(inputs.to_vec())
     }
 }
+
+/// What a `Lambda` computes: tensors in, tensors out.
+pub type LambdaFn = Rc<dyn Fn(&[Tensor]) -> Result<Vec<Tensor>>>;
+
+/// `keras.layers.Lambda`: a Rust closure as a layer (no weights). It is traced like any
+/// layer, so it must be written with `kc::ops`.
+pub struct Lambda {
+    name: String,
+    built: bool,
+    function: LambdaFn,
+}
+
+impl Lambda {
+    /// A single-input, single-output function.
+    pub fn new(f: impl Fn(&Tensor) -> Result<Tensor> + 'static) -> Lambda {
+        Lambda::multi(move |xs: &[Tensor]| Ok(vec![f(&xs[0])?]))
+    }
+    /// A function of all inputs, returning any number of outputs.
+    pub fn multi(f: impl Fn(&[Tensor]) -> Result<Vec<Tensor>> + 'static) -> Lambda {
+        Lambda { name: unique_name("lambda"), built: false, function: Rc::new(f) }
+    }
+}
+
+impl Layer for Lambda {
+    layer_basics!("Lambda");
+    fn call(&mut self, inputs: &[Tensor], _: &CallCtx) -> Result<Vec<Tensor>> {
+        (self.function)(inputs)
+    }
+    /// The closure cannot be serialized: the config says so in place of Keras's
+    /// marshalled Python function.
+    fn get_config(&self) -> Config {
+        let mut c = base_config(&self.name);
+        c.insert("function".into(), json!({"class_name": "__rust_closure__", "config": null}));
+        c.insert("arguments".into(), json!({}));
+        c
+    }
+}
+
+named!(Input, Dense, Activation, Identity, Lambda);

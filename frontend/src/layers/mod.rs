@@ -3,15 +3,82 @@
 //! A layer is built on its first call (its weights sized from the input), then called on
 //! concrete tensors (eager) or symbolic ones (while a model is traced). Errors from a
 //! layer name it: `layer "dense_1" (Dense): ...`.
-mod core;
-mod shared;
+//!
+//! One file per Keras family: `core` (Input, Dense, Activation, Identity, Lambda),
+//! `embedding`, `reshaping`, `regularization` (Dropout), `preprocessing` (Rescaling),
+//! `merging`, `activations` (the activation layers); `weights` holds what layers with
+//! weights share (creation, regularization penalties, constraints).
 
-pub use self::core::{keras_shape, Activation, Dense, Flatten, Input};
+/// The `Layer` methods every layer implements the same way, from `name` and `built`
+/// fields.
+macro_rules! layer_basics {
+    ($class:literal) => {
+        fn name(&self) -> &str {
+            &self.name
+        }
+        fn class_name(&self) -> &'static str {
+            $class
+        }
+        fn built(&self) -> bool {
+            self.built
+        }
+        fn set_built(&mut self) {
+            self.built = true;
+        }
+    };
+}
+
+/// The `name(...)` builder (Keras's `name=` argument) for layer structs with a `name`
+/// field.
+macro_rules! named {
+    ($($ty:ident),* $(,)?) => {
+        $(impl $ty {
+            /// Set the layer's name (Keras's `name=`); it also prefixes its weights' paths.
+            pub fn name(mut self, n: &str) -> $ty {
+                self.name = n.to_string();
+                self
+            }
+        }
+        impl $crate::layers::Named for $ty {
+            fn with_name(self, n: &str) -> $ty {
+                self.name(n)
+            }
+        })*
+    };
+}
+
+/// Layers whose name can be set when they are made (for building from a config).
+pub trait Named: Sized {
+    fn with_name(self, n: &str) -> Self;
+}
+
+mod activations;
+mod core;
+mod embedding;
+mod merging;
+mod preprocessing;
+mod regularization;
+mod registry;
+mod reshaping;
+mod shared;
+mod weights;
+
+pub use self::activations::{PReLU, ReLU, Softmax, ELU, LeakyReLU};
+pub use self::core::{keras_shape, Activation, Dense, Identity, Input, Lambda};
+pub use self::embedding::Embedding;
+pub use self::merging::{Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract};
+pub use self::preprocessing::Rescaling;
+pub use self::registry::{classes as config_classes, deserialize, from_config};
+pub use self::regularization::Dropout;
+pub use self::reshaping::{Flatten, Permute, RepeatVector, Reshape};
 pub use shared::Shared;
 
+use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::regularizers::Regularizer;
 use crate::tensor::Tensor;
 use crate::variable::Variable;
+use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -36,9 +103,20 @@ impl CallCtx {
     pub fn take_losses(&self) -> Vec<Tensor> {
         std::mem::take(&mut self.losses.borrow_mut())
     }
-    /// Ask for `var` to hold `value` after this call (a non-trainable state update).
+    /// Ask for `var` to hold `value` after this call (a non-trainable state update). A
+    /// second update of the same variable in one call replaces the first (a layer called
+    /// twice advances its state twice: see [`CallCtx::pending`]).
     pub fn update(&self, var: &Variable, value: Tensor) {
-        self.updates.borrow_mut().push((var.clone(), value));
+        let mut u = self.updates.borrow_mut();
+        match u.iter_mut().find(|(v, _)| v.id() == var.id()) {
+            Some(slot) => slot.1 = value,
+            None => u.push((var.clone(), value)),
+        }
+    }
+    /// The value an earlier `update` in this call gave `var`, if any: what the variable
+    /// holds "by now" within the call.
+    pub fn pending(&self, var: &Variable) -> Option<Tensor> {
+        self.updates.borrow().iter().find(|(v, _)| v.id() == var.id()).map(|(_, t)| t.clone())
     }
     pub fn take_updates(&self) -> Vec<(Variable, Tensor)> {
         std::mem::take(&mut self.updates.borrow_mut())
@@ -53,6 +131,21 @@ pub trait Layer {
     /// Create the weights for the first input; called once, before the first `call`.
     fn build(&mut self, _input: &Tensor) -> Result<()> {
         Ok(())
+    }
+    /// Build from all inputs (multi-input layers override this; the default builds from
+    /// the first).
+    fn build_all(&mut self, inputs: &[Tensor]) -> Result<()> {
+        self.build(&inputs[0])
+    }
+    /// Keras's `get_config()`: the constructor arguments that recreate the layer, with
+    /// Keras's keys and serialized forms. The default is the base config every layer has.
+    fn get_config(&self) -> Config {
+        base_config(self.name())
+    }
+    /// A penalty on the layer's outputs (Keras's `activity_regularizer`), added to the
+    /// loss after each call, divided by the batch size.
+    fn activity_regularizer(&self) -> Option<Regularizer> {
+        None
     }
     fn built(&self) -> bool;
     fn set_built(&mut self);
@@ -100,10 +193,43 @@ pub(crate) fn invoke(layer: &mut dyn Layer, inputs: &[Tensor], cx: &CallCtx) -> 
         return Err(named(Error::msg("called with no inputs"), layer));
     }
     if !layer.built() {
-        layer.build(&inputs[0]).map_err(|e| named(e, layer))?;
+        layer.build_all(inputs).map_err(|e| named(e, layer))?;
         layer.set_built();
     }
-    layer.call(inputs, cx).map_err(|e| named(e, layer))
+    let outs = layer.call(inputs, cx).map_err(|e| named(e, layer))?;
+    if let Some(reg) = layer.activity_regularizer() {
+        for y in &outs {
+            cx.add_loss(activity_penalty(&reg, y).map_err(|e| named(e, layer))?);
+        }
+    }
+    Ok(outs)
+}
+
+/// Keras's activity penalty: the regularizer on the output over the batch size (zero
+/// for an empty batch, as `divide_no_nan`).
+fn activity_penalty(reg: &Regularizer, y: &Tensor) -> Result<Tensor> {
+    let p = reg.call(y)?;
+    if y.rank() == 0 {
+        return Ok(p);
+    }
+    let n = crate::ops::math_count(y, &[0])?;
+    let n = crate::ops::lift(&n, &p)?;
+    let safe = crate::ops::maximum(&n, 1.0)?;
+    crate::ops::where_(&crate::ops::equal(&n, 0.0)?, 0.0, &crate::ops::divide(&p, &safe)?)
+}
+
+/// The config keys every Keras layer has: its name, `trainable` and dtype policy.
+pub fn base_config(name: &str) -> Config {
+    let mut c = Config::new();
+    c.insert("name".into(), json!(name));
+    c.insert("trainable".into(), json!(true));
+    c.insert("dtype".into(), dtype_policy("float32"));
+    c
+}
+
+/// A dtype policy as Keras serializes it.
+pub fn dtype_policy(name: &str) -> Value {
+    crate::config::serialized("keras", "DTypePolicy", crate::config::config(&[("name", json!(name))]))
 }
 
 /// Call a single-input, single-output layer.

@@ -5,13 +5,21 @@
 //! So an op means exactly the same in eager code and in a compiled training step. The
 //! numpy conventions (broadcasting, negative axes, scalars taking the tensor's dtype)
 //! are implemented here, on top of the IR's explicit ops.
+mod array;
+mod linalg;
 mod math;
 mod nn;
+mod random;
 mod shape;
+mod special;
 
+pub use array::*;
+pub use linalg::*;
 pub use math::*;
 pub use nn::*;
+pub use random::*;
 pub use shape::*;
+pub use special::*;
 
 use crate::error::{Error, Result};
 use crate::graph::Graph;

@@ -125,10 +125,11 @@ pub fn binary_crossentropy(target: &Tensor, output: &Tensor, from_logits: bool) 
     negative(&add(&a, &b)?)
 }
 
-/// Scale to unit L2 norm along `ax` (`keras.ops.normalize`, order 2).
+/// Scale to unit L2 norm along `ax` (`keras.ops.normalize`, order 2): as Keras,
+/// `x * min(rsqrt(sum(x²)), 1/ε)`, so an all-zero slice stays zero.
 pub fn normalize(x: &Tensor, ax: i64) -> Result<Tensor> {
     let a = [axis(ax, x.rank())? as i64];
     let n = sum(&square(x)?, Some(&a), true)?;
-    let eps = full_like(&n, 1e-12)?;
-    multiply(x, &rsqrt(&maximum(&n, &eps)?)?)
+    let cap = full_like(&n, 1.0 / EPSILON)?;
+    multiply(x, &minimum(&rsqrt(&n)?, &cap)?)
 }

@@ -127,8 +127,14 @@ pub fn concatenate(e: &mut Emit, s: &Site, g: &[Option<Value>]) -> Out {
     let mut out = Vec::new();
     for &x in &s.operands {
         let xt = e.ty(x);
-        let Some(n) = xt.shape.0.get(d).and_then(|x| x.known()).map(|n| n as i64) else {
-            return Err(Error::ty(format!("the gradient of concatenate needs the joined dim {d} of {xt} known")));
+        // only the joined dim must be known; other dims are taken whole (limit -1),
+        // so a symbolic batch dim is fine
+        let n = match xt.shape.0.get(d) {
+            Some(kc_ir::Dim::Known(n)) => *n as i64,
+            Some(kc_ir::Dim::Sym(sym)) => {
+                return Err(kc_ir::Error::ty(format!("the gradient of concatenate needs the joined dim known, but {xt} has the symbolic dim {sym} there")))
+            }
+            None => 0,
         };
         let mut start = vec![0i64; gt.rank()];
         let mut limit = sizes_of(&gt);
