@@ -5,10 +5,12 @@
 //! So an op means exactly the same in eager code and in a compiled training step. The
 //! numpy conventions (broadcasting, negative axes, scalars taking the tensor's dtype)
 //! are implemented here, on top of the IR's explicit ops.
+mod extra;
 mod math;
 mod nn;
 mod shape;
 
+pub use extra::*;
 pub use math::*;
 pub use nn::*;
 pub use shape::*;
