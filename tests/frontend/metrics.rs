@@ -263,3 +263,25 @@ fn confusion_metrics_train_inside_fit() {
     // evaluate resets the state: a second run reports the same values
     assert_eq!(m.evaluate(&x, &y, 64).unwrap(), ev);
 }
+
+#[test]
+fn the_ops_behind_the_metrics_by_hand() {
+    use kc::frontend::ops;
+    let ids = |v: &[i32]| Tensor::from_host(HostTensor::from_vec(vec![v.len()], v.to_vec()).unwrap());
+    // ties count in the target's favour; a NaN score at the target ranks last; a label
+    // outside the classes is never a hit
+    let p = t(&[4, 3], &[0.5, 0.5, 0.1, 0.2, 0.7, 0.1, f32::NAN, 0.1, 0.2, 0.3, 0.2, 0.1]);
+    let hit = ops::in_top_k(&ids(&[1, 0, 0, 3]), &p, 1).unwrap();
+    assert_eq!(hit.to_f64_vec().unwrap(), vec![1., 0., 0., 0.]);
+    let hit = ops::in_top_k(&ids(&[1, 0, 0, 0]), &p, 2).unwrap();
+    assert_eq!(hit.to_f64_vec().unwrap(), vec![1., 1., 0., 1.]);
+    // top_k keeps index order among equal values
+    let (v, i) = ops::top_k(&t(&[1, 4], &[1., 3., 3., 2.]), 3).unwrap();
+    assert_eq!((v.to_f64_vec().unwrap(), i.to_f64_vec().unwrap()), (vec![3., 3., 2.], vec![1., 2., 3.]));
+    assert!(ops::top_k(&t(&[1, 2], &[1., 2.]), 3).unwrap_err().to_string().contains("larger than the last axis"));
+    let q = ops::divide_no_nan(&t(&[3], &[1., 2., 0.]), &t(&[3], &[2., 0., 0.])).unwrap();
+    assert_eq!(q.to_f64_vec().unwrap(), vec![0.5, 0., 0.]);
+    let col = ops::take_last(&t(&[2, 3], &[1., 2., 3., 4., 5., 6.]), -1).unwrap();
+    assert_eq!(col.to_f64_vec().unwrap(), vec![3., 6.]);
+    assert!(ops::take_last(&t(&[2, 3], &[0.; 6]), 3).unwrap_err().to_string().contains("out of range"));
+}

@@ -124,6 +124,12 @@ put("pos_true_b", rng.uniform(0.0, 3.0, size=(N, 3)))
 put("pos_pred_b", rng.uniform(0.05, 3.0, size=(N, 3)))
 put("cat_soft_b", softmax(rng.normal(size=(N, C))))
 put("pm_true_b", rng.integers(0, 2, size=(N, 3)) * 2 - 1)
+# Predictions exactly on threshold grids, where "p > threshold" and Keras's bucketing of
+# evenly spaced thresholds can disagree in float32 (0.3 * 10 rounds above 3).
+put("grid_pred", np.tile(np.arange(11) / 10.0, 2))
+put("grid_true", (np.arange(22) * 7 % 3 == 0).astype("int32"))
+put("grid4_pred", np.tile(np.array([0.0, 0.25, 0.5, 0.75, 1.0, 0.3, 0.7]), 2))
+put("grid4_true", (np.arange(14) % 2).astype("int32"))
 
 # ---------------------------------------------------------------- losses
 REDUCTIONS = ["sum_over_batch_size", "sum", "mean", "none", "mean_with_sample_weight"]
@@ -305,6 +311,10 @@ METRICS = [
     ("Recall", {"thresholds": [0.3, 0.5, 0.7]}, AUC2D),
     ("Recall", {"thresholds": [0.0, 0.25, 0.5, 0.75, 1.0]}, AUC2W),
     ("Recall", {"top_k": 2}, MULTI2),
+    ("AUC", {"num_thresholds": 11}, [u("grid_true", "grid_pred"), u("grid4_true", "grid4_pred")]),
+    ("AUC", {"num_thresholds": 5, "curve": "PR"}, [u("grid4_true", "grid4_pred"), u("grid_true", "grid_pred")]),
+    ("Precision", {"thresholds": [0.0, 0.25, 0.5, 0.75, 1.0]}, [u("grid4_true", "grid4_pred"), u("grid_true", "grid_pred")]),
+    ("Recall", {"thresholds": [0.3, 0.5, 0.7]}, [u("grid4_true", "grid4_pred"), u("grid_true", "grid_pred")]),
     ("Recall", {"class_id": 2}, MULTI2W),
     ("F1Score", {}, MULTI2),
     ("F1Score", {}, CAT2),
