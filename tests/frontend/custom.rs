@@ -100,7 +100,7 @@ fn a_custom_train_step_inside_fit_matches_the_built_in_one() {
         let (va, vb) = (wa.value().to_f64_vec(), wb.value().to_f64_vec());
         assert!(va.iter().zip(&vb).all(|(p, q)| (p - q).abs() < 1e-5), "{va:?} vs {vb:?}");
     }
-    for k in ["loss", "mean_absolute_error"] {
+    for k in ["loss", "mae"] {
         let (la, lb) = (ha.get(k).unwrap(), hb.get(k).unwrap());
         assert!(la.iter().zip(lb).all(|(p, q)| (p - q).abs() < 1e-5), "{k}: {la:?} vs {lb:?}");
     }

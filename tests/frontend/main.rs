@@ -1,5 +1,5 @@
 //! The Keras frontend: ops (eager and traced agree), models, training, errors, and the
-//! layers, initializers, regularizers, constraints and random numbers against real
+//! layers, initializers, regularizers, constraints, random numbers, losses and metrics against real
 //! Keras 3 (golden files in `tests/golden/keras/data/`). One test binary for the
 //! frontend, so the suite links once.
 mod bench;
@@ -8,6 +8,8 @@ mod fashion_mnist;
 mod golden;
 mod initializers;
 mod layers;
+mod losses;
+mod metrics;
 mod models;
 mod ops;
 mod ops_arrays;

@@ -23,8 +23,8 @@ fn a_functional_model_with_two_inputs_and_two_outputs_trains() {
     let ha = shared.call1(&ops::concatenate(&[a.clone(), ops::zeros_like(&a).unwrap()], -1).unwrap()).unwrap();
     let hb = Shared::new(Dense::new(8)).call1(&b).unwrap();
     let h = ops::add(&ops::concatenate(&[ha.clone(), ha], -1).unwrap(), &hb).unwrap(); // an op on symbolic tensors
-    let out1 = Shared::new(Dense::new(1)).call1(&h).unwrap();
-    let out2 = Shared::new(Dense::new(2)).call1(&hb).unwrap();
+    let out1 = Shared::new(Dense::new(1).name("out1")).call1(&h).unwrap();
+    let out2 = Shared::new(Dense::new(2).name("out2")).call1(&hb).unwrap();
     let mut m = Model::functional(&[a, b], &[out1, out2]).unwrap();
     assert_eq!(m.count_params(), (6 * 4 + 4) + (2 * 8 + 8) + (8 + 1) + (8 * 2 + 2));
     let n = 64;
@@ -41,7 +41,15 @@ fn a_functional_model_with_two_inputs_and_two_outputs_trains() {
     let h = m.fit([&xa, &xb], [&y1, &y2], Fit::new().epochs(30).batch_size(16).verbose(0)).unwrap();
     let loss = h.get("loss").unwrap();
     assert!(loss[29] < loss[0] * 0.3, "{loss:?}");
-    assert!(h.get("output_0_mean_absolute_error").is_some() && h.get("output_1_mean_absolute_error").is_some(), "{:?}", h.history.keys());
+    // Keras's log names: per-output weighted losses and metrics prefixed by the output
+    // layer's name; the total is the sum of the per-output losses
+    let mut keys: Vec<&String> = h.history.keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["loss", "out1_loss", "out1_mae", "out2_loss", "out2_mae"]);
+    let (l1, l2) = (h.get("out1_loss").unwrap(), h.get("out2_loss").unwrap());
+    for e in 0..30 {
+        assert!((l1[e] + l2[e] - loss[e]).abs() < 1e-5 * loss[e].max(1.0), "epoch {e}: {} + {} vs {}", l1[e], l2[e], loss[e]);
+    }
     let preds = m.predict_all([&xa, &xb], 20).unwrap();
     assert_eq!(preds.len(), 2);
     assert_eq!(preds[0].shape(), Some(vec![n, 1]));

@@ -64,6 +64,24 @@ impl Functional {
         out
     }
 
+    /// Keras's `output_names`: the name of the layer that produced each output (an op
+    /// output, which has no layer, is `output_{i}`).
+    pub fn output_names(&self) -> Vec<String> {
+        self.outputs
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                self.nodes
+                    .iter()
+                    .find_map(|n| match n {
+                        FNode::Layer { layer, outputs, .. } if outputs.contains(v) => Some(layer.name().to_string()),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| format!("output_{i}"))
+            })
+            .collect()
+    }
+
     pub fn input_types(&self) -> Vec<TensorType> {
         self.inputs.iter().map(|(_, t)| t.clone()).collect()
     }

@@ -22,6 +22,8 @@ pub(crate) struct Compiled {
     pub metric_names: Vec<String>,
     /// (output index, metric), made once the number of outputs is known.
     pub metrics: Vec<(usize, Metric)>,
+    /// Names prefixing per-output logs (`dense_2_loss`, `dense_2_mae`).
+    pub output_names: Vec<String>,
     pub jit: JitCompile,
     pub optimizer_built: bool,
     pub train: Option<(Sig, Step)>,
@@ -112,6 +114,15 @@ impl Model {
     #[track_caller]
     pub fn call_all(&mut self, xs: &[Tensor], training: bool) -> Result<Vec<Tensor>> {
         crate::layers::call(self.net.as_mut(), xs, &CallCtx::new(training))
+    }
+
+    /// Keras's `model.output_names`: for a Functional model the layers producing the
+    /// outputs; otherwise `output_0`, `output_1`, ... for `n` outputs.
+    pub fn output_names(&self, n: usize) -> Vec<String> {
+        match self.net.as_functional() {
+            Some(f) => f.output_names(),
+            None => (0..n).map(|i| format!("output_{i}")).collect(),
+        }
     }
 
     pub fn weights(&self) -> Vec<Variable> {

@@ -7,6 +7,7 @@
 //! are implemented here, on top of the IR's explicit ops.
 mod array;
 mod linalg;
+mod extra;
 mod math;
 mod nn;
 mod random;
@@ -15,6 +16,7 @@ mod special;
 
 pub use array::*;
 pub use linalg::*;
+pub use extra::*;
 pub use math::*;
 pub use nn::*;
 pub use random::*;

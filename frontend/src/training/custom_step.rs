@@ -32,7 +32,7 @@ impl StepCtx<'_> {
     }
     /// The compiled loss(es), weighted, summed over outputs.
     pub fn compute_loss(&mut self, ys: &[Tensor], preds: &[Tensor]) -> Result<Tensor> {
-        Model::total_loss(self.compiled, ys, preds)
+        Ok(Model::total_loss(self.compiled, ys, preds)?.0)
     }
     /// The compiled optimizer's update for these gradients (applied after the step).
     pub fn apply_gradients(&mut self, grads: &[Tensor], vars: &[Variable]) -> Result<()> {

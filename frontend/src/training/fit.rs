@@ -77,6 +77,15 @@ fn run_step(step: &Step, xs: &[HostTensor], ys: &[HostTensor]) -> Result<Vec<Hos
     step.run(&inputs)
 }
 
+/// Add a step's scalar outputs (the logged losses), weighted by the batch's sample
+/// count, to the running sums.
+fn accumulate(sums: &mut Vec<f64>, outs: &[HostTensor], size: usize) {
+    sums.resize(outs.len(), 0.0);
+    for (s, o) in sums.iter_mut().zip(outs) {
+        *s += o.to_f64_vec()[0] * size as f64;
+    }
+}
+
 fn check_samples(xs: &[HostTensor], ys: &[HostTensor]) -> Result<usize> {
     let mut all: Vec<(String, &HostTensor)> = xs.iter().enumerate().map(|(i, h)| (if xs.len() == 1 { "x".into() } else { format!("x[{i}]") }, h)).collect();
     all.extend(ys.iter().enumerate().map(|(i, h)| (if ys.len() == 1 { "y".into() } else { format!("y[{i}]") }, h)));
@@ -96,6 +105,7 @@ impl Model {
             loss_weights: r.loss_weights,
             metric_names: r.metrics,
             metrics: Vec::new(),
+            output_names: Vec::new(),
             jit: r.jit,
             optimizer_built: false,
             train: None,
@@ -115,6 +125,10 @@ impl Model {
         let xs: Vec<Tensor> = xt.iter().enumerate().map(|(i, t)| g.input(&format!("x{i}"), t.clone())).collect();
         let cx = CallCtx::new(training);
         let outs = invoke(self.net.as_mut(), &xs, &cx)?;
+        let names = self.output_names(outs.len());
+        if let Some(c) = self.compiled.as_mut() {
+            c.output_names = names;
+        }
         Ok((xs, outs, cx))
     }
 
@@ -126,7 +140,8 @@ impl Model {
                 for m in &c.metric_names {
                     let mut metric = Metric::resolve(m, loss_name)?;
                     if n_out > 1 {
-                        metric.name = format!("output_{o}_{}", metric.name);
+                        let out = c.output_names.get(o).cloned().unwrap_or_else(|| format!("output_{o}"));
+                        metric.name = format!("{out}_{}", metric.name);
                     }
                     c.metrics.push((o, metric));
                 }
@@ -135,8 +150,10 @@ impl Model {
         Ok(())
     }
 
-    /// The total loss (weighted per output), making the per-output metrics on first use.
-    pub(crate) fn total_loss(c: &mut Compiled, ys: &[Tensor], outs: &[Tensor]) -> Result<Tensor> {
+    /// The total loss (weighted per output) and, for several outputs, each output's
+    /// weighted loss (logged as `<output>_loss`, as Keras does); makes the per-output
+    /// metrics on first use.
+    pub(crate) fn total_loss(c: &mut Compiled, ys: &[Tensor], outs: &[Tensor]) -> Result<(Tensor, Vec<Tensor>)> {
         if ys.len() != outs.len() {
             crate::bail!("the model has {} output(s) but {} target array(s) were given", outs.len(), ys.len());
         }
@@ -145,6 +162,7 @@ impl Model {
         }
         Self::ensure_metrics(c, outs.len())?;
         let mut total: Option<Tensor> = None;
+        let mut each = Vec::new();
         for (o, (y, p)) in ys.iter().zip(outs).enumerate() {
             let loss = &c.losses[if c.losses.len() == 1 { 0 } else { o }];
             let mut l = loss.call(y, p).map_err(|e| e.context(format!("loss {} (output {o})", loss.name)))?;
@@ -154,12 +172,15 @@ impl Model {
             if let Some(&w) = c.loss_weights.get(o) {
                 l = crate::ops::multiply(&l, w)?;
             }
+            if outs.len() > 1 {
+                each.push(l.clone());
+            }
             total = Some(match total {
                 Some(t) => crate::ops::add(&t, &l)?,
                 None => l,
             });
         }
-        total.ok_or_else(|| Error::msg("the model has no outputs"))
+        Ok((total.ok_or_else(|| Error::msg("the model has no outputs"))?, each))
     }
 
     /// Trace forward + loss + gradients + optimizer + metrics into one step.
@@ -179,12 +200,14 @@ impl Model {
         let (_, outs, cx) = self.trace_forward(&g, xt, true)?;
         let ys: Vec<Tensor> = yt.iter().enumerate().map(|(i, t)| g.input(&format!("y{i}"), t.clone())).collect();
         let c = self.compiled()?;
-        let mut loss = Self::total_loss(c, &ys, &outs)?;
+        let (mut loss, each) = Self::total_loss(c, &ys, &outs)?;
         for extra in cx.take_losses() {
             loss = crate::ops::add(&loss, &extra)?;
         }
         let updates = cx.take_updates();
+        let np = each.len();
         let mut results = vec![loss];
+        results.extend(each);
         results.extend(outs.iter().cloned());
         results.extend(updates.iter().map(|(_, t)| t.clone()));
         let (f, sources) = g.finish("forward", &results)?;
@@ -218,9 +241,9 @@ impl Model {
             .collect::<Result<Vec<_>>>()?;
         let res: Vec<Tensor> = s.inline(&gf, &args)?.into_iter().map(|v| s.tensor(v)).collect();
         let (n_out, k) = (outs.len(), updates.len());
-        let loss = res[0].clone();
-        let preds = &res[1..1 + n_out];
-        let grads = &res[1 + n_out + k..];
+        let logged = &res[..1 + np];
+        let preds = &res[1 + np..1 + np + n_out];
+        let grads = &res[1 + np + n_out + k..];
         let c = self.compiled()?;
         let mut assigns = c.optimizer.apply(grads, &vars)?;
         for (v, t) in assigns.iter_mut() {
@@ -232,9 +255,9 @@ impl Model {
             assigns.extend(m.update(&ys2[*o], &preds[*o])?);
         }
         for (i, (v, _)) in updates.iter().enumerate() {
-            assigns.push((v.clone(), res[1 + n_out + i].clone()));
+            assigns.push((v.clone(), res[1 + np + n_out + i].clone()));
         }
-        Step::build(&s, "train_step", &[loss], assigns)
+        Step::build(&s, "train_step", logged, assigns)
     }
 
     /// Forward (inference mode), loss and metric updates.
@@ -244,12 +267,14 @@ impl Model {
         let (_, outs, _) = self.trace_forward(&g, xt, false)?;
         let ys: Vec<Tensor> = yt.iter().enumerate().map(|(i, t)| g.input(&format!("y{i}"), t.clone())).collect();
         let c = self.compiled()?;
-        let loss = Self::total_loss(c, &ys, &outs)?;
+        let (loss, each) = Self::total_loss(c, &ys, &outs)?;
+        let mut logged = vec![loss];
+        logged.extend(each);
         let mut assigns = Vec::new();
         for (o, m) in &c.metrics {
             assigns.extend(m.update(&ys[*o], &outs[*o])?);
         }
-        Step::build(&g, "test_step", &[loss], assigns)
+        Step::build(&g, "test_step", &logged, assigns)
     }
 
     fn trace_predict(&mut self, xt: &[TensorType]) -> Result<Step> {
@@ -283,10 +308,16 @@ impl Model {
         Ok(())
     }
 
-    fn metric_logs(&mut self, prefix: &str, loss: f64) -> Result<Logs> {
+    /// The logs after `seen` samples: the running means of the step's logged losses
+    /// (`sums`: the total, then one per output) and the metrics' results.
+    fn metric_logs(&mut self, prefix: &str, sums: &[f64], seen: usize) -> Result<Logs> {
         let mut logs = Logs::new();
-        logs.insert(format!("{prefix}loss"), loss);
-        for (_, m) in &self.compiled()?.metrics {
+        let c = self.compiled()?;
+        for (i, s) in sums.iter().enumerate() {
+            let name = if i == 0 { "loss".to_string() } else { format!("{}_loss", c.output_names.get(i - 1).cloned().unwrap_or_else(|| format!("output_{}", i - 1))) };
+            logs.insert(format!("{prefix}{name}"), s / seen.max(1) as f64);
+        }
+        for (_, m) in &c.metrics {
             logs.insert(format!("{prefix}{}", m.name), m.result());
         }
         Ok(logs)
@@ -367,7 +398,7 @@ impl Model {
                 c.on_epoch_begin(epoch, &mut cx)?;
             }
             self.reset_metrics()?;
-            let (mut loss_sum, mut seen) = (0.0, 0usize);
+            let (mut sums, mut seen) = (Vec::<f64>::new(), 0usize);
             let start = Instant::now();
             if cfg.verbose == 1 {
                 eprintln!("Epoch {}/{}", epoch + 1, cfg.epochs);
@@ -381,10 +412,9 @@ impl Model {
                 self.train_step_for((batch_types(&xb), batch_types(&yb)))?;
                 let step = &self.compiled()?.train.as_ref().ok_or_else(|| Error::msg("no train step"))?.1;
                 let outs = run_step(step, &xb, &yb)?;
-                let loss = outs[0].to_f64_vec()[0];
-                loss_sum += loss * size as f64;
+                accumulate(&mut sums, &outs, size);
                 seen += size;
-                let logs = self.metric_logs("", loss_sum / seen.max(1) as f64)?;
+                let logs = self.metric_logs("", &sums, seen)?;
                 for c in &mut cfg.callbacks {
                     c.on_train_batch_end(b, &logs, &mut cx)?;
                 }
@@ -393,7 +423,7 @@ impl Model {
                 }
             }
             ds.on_epoch_end();
-            let mut logs = self.metric_logs("", loss_sum / seen.max(1) as f64)?;
+            let mut logs = self.metric_logs("", &sums, seen)?;
             if let Some((vx, vy)) = &val {
                 let v = self.evaluate_host(vx, vy, cfg.batch_size)?;
                 logs.extend(v.into_iter().map(|(k, v)| (format!("val_{k}"), v)));
@@ -431,16 +461,16 @@ impl Model {
         }
         self.test_step_for((batch_types(xh), batch_types(yh)))?;
         self.reset_metrics()?;
-        let (mut loss_sum, mut seen) = (0.0, 0usize);
+        let (mut sums, mut seen) = (Vec::<f64>::new(), 0usize);
         for start in (0..n).step_by(batch_size) {
             let idx: Vec<usize> = (start..(start + batch_size).min(n)).collect();
             let (xb, yb) = (rows(xh, &idx)?, rows(yh, &idx)?);
             let step = &self.compiled()?.test.as_ref().ok_or_else(|| Error::msg("no test step"))?.1;
             let outs = run_step(step, &xb, &yb)?;
-            loss_sum += outs[0].to_f64_vec()[0] * idx.len() as f64;
+            accumulate(&mut sums, &outs, idx.len());
             seen += idx.len();
         }
-        self.metric_logs("", loss_sum / seen.max(1) as f64)
+        self.metric_logs("", &sums, seen)
     }
 
     /// `model.evaluate(x, y, batch_size)`: the loss and metrics over the data.
