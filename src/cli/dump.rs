@@ -3,7 +3,13 @@ use super::{load_with_source, located, Format};
 use std::path::Path;
 use std::process::Command;
 
-pub fn dump_ir(file: &Path, format: Format, passes: Option<&str>, output: Option<&Path>) -> Result<(), String> {
+/// Which function `--format stablehlo` lowers, and the sizes of its symbolic dims.
+pub struct Lower<'a> {
+    pub func: Option<&'a str>,
+    pub binds: &'a [String],
+}
+
+pub fn dump_ir(file: &Path, format: Format, lower: &Lower, passes: Option<&str>, output: Option<&Path>) -> Result<(), String> {
     let (mut module, src) = load_with_source(file)?;
     if let Some(p) = passes {
         super::opt::run_pipeline(&mut module, p, &Default::default()).map_err(|e| located(e, file, &src))?;
@@ -12,6 +18,7 @@ pub fn dump_ir(file: &Path, format: Format, passes: Option<&str>, output: Option
         Format::Kir => kc_ir::print_module(&module),
         Format::Json => module.to_json() + "\n",
         Format::Dot => kc_ir::print_dot(&module),
+        Format::Stablehlo => stablehlo(&module, file, lower)?,
     };
     let Some(out) = output else {
         print!("{text}");
@@ -22,6 +29,16 @@ pub fn dump_ir(file: &Path, format: Format, passes: Option<&str>, output: Option
         return render(&text, out, ext);
     }
     std::fs::write(out, text).map_err(|e| format!("cannot write {}: {e}", out.display()))
+}
+
+/// The chosen function, specialized to the bound sizes, as StableHLO text.
+fn stablehlo(module: &kc_ir::Module, file: &Path, lower: &Lower) -> Result<String, String> {
+    let mut f = super::run::choose_func(module, file, lower.func)?.clone();
+    let bindings = super::mem::parse_binds(lower.binds)?;
+    if !bindings.is_empty() {
+        kc_compiler::shape_infer::specialize(&mut f, &bindings).map_err(|e| e.to_string())?;
+    }
+    kc_lowering::stablehlo::emit_func(&f).map_err(|e| format!("{}: {e}", file.display()))
 }
 
 /// Render DOT text with Graphviz; a missing `dot` is a clear error, not a silent skip.

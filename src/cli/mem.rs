@@ -18,7 +18,7 @@ pub fn mem(file: &Path, func: Option<&str>, binds: &[String], passes: Option<&st
 }
 
 /// `N=128` pairs; a repeated or malformed one is an error.
-fn parse_binds(binds: &[String]) -> Result<BTreeMap<String, i64>, String> {
+pub(super) fn parse_binds(binds: &[String]) -> Result<BTreeMap<String, i64>, String> {
     let mut out = BTreeMap::new();
     for b in binds {
         let (k, v) = b.split_once('=').ok_or_else(|| format!("--bind {b}: expected SYMBOL=SIZE, like N=128"))?;

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
         (see docs/ir.md for every op). `kc dump-ir` checks and prints one; \
         `kc run` executes a function on the reference interpreter.",
     after_help = "Examples:\n  kc dump-ir model.kir\n  kc dump-ir model.kir --format dot -o model.svg\n  \
+        kc dump-ir model.kir --format stablehlo --bind N=128\n  \
         kc run model.kir --input x=images.npy --input w='[[1.0, 2.0]]' --save out/\n  \
         kc mem model.kir --bind N=128 --passes fuse"
 )]
@@ -32,13 +33,22 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Parse and verify a .kir file, then print it (as .kir, JSON or a Graphviz graph).
+    /// Parse and verify a .kir file, then print it (as .kir, JSON, a Graphviz graph, or
+    /// one function lowered to StableHLO).
     DumpIr {
         /// The .kir file to read.
         file: PathBuf,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Kir)]
         format: Format,
+        /// With `--format stablehlo`: the function to lower (default: `main`, or the only
+        /// function).
+        #[arg(long)]
+        func: Option<String>,
+        /// With `--format stablehlo`: a size for a symbolic dim, `SYMBOL=SIZE`
+        /// (repeatable); StableHLO needs static shapes.
+        #[arg(long = "bind", short = 'b', value_name = "SYMBOL=SIZE")]
+        binds: Vec<String>,
         /// Run this pass pipeline first (as `kc opt --passes`).
         #[arg(long)]
         passes: Option<String>,
@@ -103,6 +113,8 @@ enum Format {
     Kir,
     Json,
     Dot,
+    /// StableHLO MLIR text, as given to the XLA PJRT plugin.
+    Stablehlo,
 }
 
 /// Run the command line; returns the process exit code.
@@ -115,7 +127,9 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
         }
     };
     let result = match cli.command {
-        Command::DumpIr { file, format, passes, output } => dump::dump_ir(&file, format, passes.as_deref(), output.as_deref()),
+        Command::DumpIr { file, format, func, binds, passes, output } => {
+            dump::dump_ir(&file, format, &dump::Lower { func: func.as_deref(), binds: &binds }, passes.as_deref(), output.as_deref())
+        }
         Command::Opt { file, opts } => opt::opt(&file, &opts),
         Command::Passes => {
             for p in kc_compiler::registry::PASSES {
