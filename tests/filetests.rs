@@ -416,3 +416,20 @@ fn kc_opt_runs_the_default_pipeline_with_instrumentation_on_every_filetest() {
     }
     assert!(n > 100, "only {n} files");
 }
+
+#[test]
+fn the_cli_lowers_a_function_to_stablehlo() {
+    // affine.kir: %x: f32[N, 3] — the symbol must be bound first, and the error says so
+    let out = kc(&["dump-ir", "examples/affine.kir", "--format", "stablehlo"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("parameter %x") && err.contains("symbolic") && err.contains("N"), "{err}");
+    let out = kc(&["dump-ir", "examples/affine.kir", "--format", "stablehlo", "--bind", "N=4"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("func.func public @main(%arg0: tensor<4x3xf32>"), "{text}");
+    assert!(text.contains("\"stablehlo.dot_general\""), "{text}");
+    let out = kc(&["dump-ir", "examples/affine.kir", "--format", "stablehlo", "--bind", "M=4"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no parameter that uses symbol M"));
+}

@@ -14,5 +14,5 @@ pub mod npy;
 pub mod tensor;
 
 pub use error::RuntimeError;
-pub use interp::{run, run_func};
+pub use interp::{bind_symbols, run, run_func};
 pub use tensor::{Data, Elem, HostTensor};

@@ -29,6 +29,11 @@ pub struct Dims {
 }
 
 impl Dims {
+    /// Every bound symbol and its size.
+    pub fn bindings(&self) -> BTreeMap<String, i64> {
+        self.bound.iter().map(|(s, (n, _))| (s.clone(), *n as i64)).collect()
+    }
+
     pub fn get(&self, sym: &str) -> Option<usize> {
         self.bound.get(sym).map(|(n, _)| *n)
     }

@@ -54,6 +54,15 @@ pub fn run_func(f: &Func, inputs: &[HostTensor]) -> Result<Vec<HostTensor>> {
     eval_region(&f.body, inputs.iter().map(Cow::Borrowed).collect(), &dims)
 }
 
+/// Check `inputs` against `f`'s parameters (count, dtypes, ranks, known dims, one size
+/// per symbol) and return the size each symbolic dim is bound to; what a compiled
+/// lowering needs to specialize `f` to a call.
+pub fn bind_symbols(f: &Func, inputs: &[&HostTensor]) -> Result<std::collections::BTreeMap<String, i64>> {
+    let mut dims = Dims::default();
+    bind_params(&f.body, inputs, &mut dims, &format!("@{}", f.name)).map_err(RuntimeError::Input)?;
+    Ok(dims.bindings())
+}
+
 /// A parameter's name (its `name` attribute), or its index when it has none.
 fn param_name(r: &Region, p: NodeIndex, i: usize) -> String {
     match r.node(p).attrs.get("name") {
