@@ -1,7 +1,9 @@
 //! Elementwise ops. Most are one StableHLO op of the same meaning; the table says
 //! which. The rest are written out where kc's semantics are more defined than
 //! StableHLO's: `compare` (direction keyword), `convert` (saturating float → integer),
-//! and `abs`/`sign` of unsigned integers (which StableHLO does not take).
+//! `abs`/`sign` of unsigned integers (which StableHLO does not take), and integer
+//! `div`/`rem`, whose divisor is made safe first: XLA's CPU backend traps (SIGFPE) on a
+//! zero divisor or `INT_MIN / -1`, where kc defines `x / 0 = -1`, `x rem 0 = x`.
 use super::text::{int_range, Ty, Writer, V};
 use super::{Error, Result};
 use kc_ir::{AttrsExt, DType, LiteralData, Node, OpKind};
@@ -31,8 +33,6 @@ const SIMPLE: &[(OpKind, &str)] = &[
     (OpKind::Add, "stablehlo.add"),
     (OpKind::Sub, "stablehlo.subtract"),
     (OpKind::Mul, "stablehlo.multiply"),
-    (OpKind::Div, "stablehlo.divide"),
-    (OpKind::Rem, "stablehlo.remainder"),
     (OpKind::Pow, "stablehlo.power"),
     (OpKind::Max, "stablehlo.maximum"),
     (OpKind::Min, "stablehlo.minimum"),
@@ -66,7 +66,40 @@ pub fn lower(w: &mut Writer, node: &Node, ops: &[V]) -> Option<V> {
             Some(w.select(&nz, &one, &zero))
         }
         OpKind::Sign => Some(w.unary("stablehlo.sign", x)),
+        OpKind::Div | OpKind::Rem if x.ty.dtype.is_float() => {
+            Some(w.binary(if node.op == OpKind::Div { "stablehlo.divide" } else { "stablehlo.remainder" }, x, &ops[1]))
+        }
+        OpKind::Div | OpKind::Rem => Some(int_div_rem(w, node.op == OpKind::Div, x, &ops[1])),
         _ => None,
+    }
+}
+
+/// Integer `div`/`rem` with kc's answers for the divisions hardware traps on: the
+/// divisor becomes 1 where it is 0 or where `x = INT_MIN, y = -1` (and `INT_MIN / 1`,
+/// `INT_MIN rem 1` are already kc's answers there), then `y = 0` takes `-1` (div) or `x`
+/// (rem).
+fn int_div_rem(w: &mut Writer, div: bool, x: &V, y: &V) -> V {
+    let zero = w.splat_int(&y.ty, 0);
+    let one = w.splat_int(&y.ty, 1);
+    let y_zero = w.compare("EQ", y, &zero, false);
+    let mut unsafe_y = y_zero.clone();
+    if matches!(x.ty.dtype, DType::I8 | DType::I32 | DType::I64) {
+        let min = w.splat_int(&x.ty, int_range(x.ty.dtype).0);
+        let minus_one = w.splat_int(&y.ty, -1);
+        let x_min = w.compare("EQ", x, &min, false);
+        let y_m1 = w.compare("EQ", y, &minus_one, false);
+        let overflow = w.binary("stablehlo.and", &x_min, &y_m1);
+        unsafe_y = w.binary("stablehlo.or", &unsafe_y, &overflow);
+    }
+    let safe = w.select(&unsafe_y, &one, y);
+    if div {
+        let q = w.binary("stablehlo.divide", x, &safe);
+        // all bits set: -1, or the maximum of an unsigned dtype
+        let ones = w.splat_int(&x.ty, if matches!(x.ty.dtype, DType::U8 | DType::U32) { int_range(x.ty.dtype).1 } else { -1 });
+        w.select(&y_zero, &ones, &q)
+    } else {
+        let r = w.binary("stablehlo.remainder", x, &safe);
+        w.select(&y_zero, x, &r)
     }
 }
 

@@ -153,7 +153,7 @@ fn lower_node(w: &mut Writer, node: &Node, ops: &[V]) -> Result<Vec<V>> {
     match node.op {
         Constant => one(w.constant(&tys[0], kc_ir::AttrsExt::literal(&node.attrs, "value")?)),
         Iota => one(w.iota(&tys[0], kc_ir::AttrsExt::int(&node.attrs, "dimension")? as usize)),
-        Abs | Sign => one(elementwise::lower(w, node, ops).ok_or_else(|| Error::new("no lowering"))?),
+        Abs | Sign | Div | Rem => one(elementwise::lower(w, node, ops).ok_or_else(|| Error::new("no lowering"))?),
         Compare => one(elementwise::compare(w, node, ops)?),
         Convert => one(elementwise::convert(w, &ops[0], &tys[0])),
         BroadcastInDim | Reshape | Transpose | Slice | DynamicSlice | DynamicUpdateSlice | Pad | Concatenate | Reverse | Gather | Scatter => {
