@@ -12,13 +12,14 @@ FMNIST_FILES := train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CARGO ?= cargo
 
-.PHONY: help demo demo-ir keras-env test deps tools data build fmt clippy
+.PHONY: help demo demo-ir keras-env test deps tools data build fmt clippy bench-peer
 
 help:
 	@echo "make demo   - train an MLP on Fashion-MNIST with kc's Keras API and print its metrics"
 	@echo "make demo-ir - the nearest-centroid classifier written in kc IR, on Fashion-MNIST"
 	@echo "make test   - the whole test suite (installs what it needs)"
 	@echo "make tools  - optional extras (graphviz for rendered graphs)"
+	@echo "make bench-peer - kc against real Keras 3 (JAX) on the same models, alternately (PEER_TORCH=1 adds torch)"
 
 # Install missing Debian packages; quiet and quick when everything is present.
 deps:
@@ -63,3 +64,11 @@ fmt:
 
 clippy:
 	$(CARGO) clippy --workspace --all-targets
+
+# kc and Keras 3 side by side (bench/peer/README.md): builds kc, makes the Keras venv,
+# then alternates `kc bench` and the Keras script ROUNDS times and prints the ratios.
+ROUNDS ?= 3
+bench-peer: data keras-env
+	$(CARGO) build --release --bin kc
+	@if [ "$(PEER_TORCH)" = 1 ]; then .deps/keras-venv/bin/python -c "import torch" 2>/dev/null || .deps/keras-venv/bin/pip install -q torch; fi
+	.deps/keras-venv/bin/python bench/peer/compare.py --kc target/release/kc --rounds $(ROUNDS) --json target/bench-peer.json

@@ -67,10 +67,7 @@ impl Bench {
     }
 
     fn measure_mlp(&self, o: &Options) -> Result<(Row, Vec<f64>)> {
-        let mut rng = Rng::new(99);
-        let x = random(&[o.batch, 784], &mut rng)?;
-        let labels: Vec<i32> = (0..o.batch).map(|_| (rng.next_u64() % 10) as i32).collect();
-        let y = Tensor::from_host(HostTensor::from_vec(vec![o.batch], labels)?);
+        let (x, y) = mlp_batch(o.batch)?;
         let mut m = mlp()?;
         let step = |m: &mut Model| -> Result<()> {
             if o.mode == "fit" {
@@ -101,6 +98,27 @@ impl Bench {
         let outputs = m.predict(&x, o.batch)?.to_f64_vec()?;
         Ok((row(first, median, p90, o.batch, flops_per_step), outputs))
     }
+}
+
+/// The first `n` Fashion-MNIST training images (scaled to [0, 1], flattened) and labels,
+/// the rows `bench/peer/keras_peer.py` gives Keras; seeded random data of the same shapes
+/// when the data set is not installed (per-step time does not depend on the values).
+fn mlp_batch(n: usize) -> Result<(Tensor, Tensor)> {
+    if let Ok(((images, labels), _)) = kc_frontend::datasets::fashion_mnist::load_data() {
+        if n <= 60000 {
+            let (images, labels) = (images.host()?, labels.host()?);
+            let (Some(images), Some(labels)) = (images.as_slice::<u8>(), labels.as_slice::<u8>()) else {
+                kc_frontend::bail!("Fashion-MNIST: expected u8 images and labels");
+            };
+            let px: Vec<f32> = images[..n * 784].iter().map(|&v| v as f32 / 255.0).collect();
+            let ys: Vec<i32> = labels[..n].iter().map(|&v| v as i32).collect();
+            return Ok((Tensor::from_f32(&[n, 784], px)?, Tensor::from_host(HostTensor::from_vec(vec![n], ys)?)));
+        }
+    }
+    let mut rng = Rng::new(99);
+    let x = random(&[n, 784], &mut rng)?;
+    let labels: Vec<i32> = (0..n).map(|_| (rng.next_u64() % 10) as i32).collect();
+    Ok((x, Tensor::from_host(HostTensor::from_vec(vec![n], labels)?)))
 }
 
 fn row(first: f64, median: f64, p90: f64, batch: usize, flops_per_step: u64) -> Row {
