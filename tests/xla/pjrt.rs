@@ -28,11 +28,8 @@ fn program(params: &str, results: &str, body: &str) -> String {
 }
 
 fn run(text: &str, args: &[HostTensor]) -> Vec<HostTensor> {
-    let c = client();
-    let exe = c.compile(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    let bufs: Vec<_> = args.iter().map(|a| c.to_device(a).unwrap()).collect();
-    let refs: Vec<_> = bufs.iter().collect();
-    exe.execute(&refs).unwrap().iter().map(|b| b.to_host().unwrap()).collect()
+    let exe = client().compile(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    exe.execute_host(args).unwrap()
 }
 
 #[test]
@@ -138,6 +135,19 @@ fn dot_general() {
     // [[1 2 3] [4 5 6]] . [[1 0] [0 1] [1 1]] = [[4 5] [10 11]]
     let out = run(&text, &[t(&[2, 3], vec![1f32, 2., 3., 4., 5., 6.]), t(&[3, 2], vec![1f32, 0., 0., 1., 1., 1.])]);
     assert_eq!(out, vec![t(&[2, 2], vec![4f32, 5., 10., 11.])]);
+}
+
+#[test]
+fn no_arguments_and_empty_arrays() {
+    let text = program(
+        "",
+        "(tensor<2xi32>, tensor<0x3xf32>)",
+        "    %0 = stablehlo.iota dim = 0 : tensor<2xi32>
+    %1 = stablehlo.constant dense<> : tensor<0x3xf32>
+    return %0, %1 : tensor<2xi32>, tensor<0x3xf32>",
+    );
+    let out = run(&text, &[]);
+    assert_eq!(out, vec![t(&[2], vec![0i32, 1]), t(&[0, 3], Vec::<f32>::new())]);
 }
 
 #[test]
@@ -314,7 +324,7 @@ fn wrong_arguments_are_refused_before_the_plugin_sees_them() {
     let e = exe.execute(&[&good, &good, &good]).unwrap_err().to_string();
     assert!(e.contains("got 3"), "{e}");
     let e = exe.execute(&[&good, &ints]).unwrap_err().to_string();
-    assert!(e.contains("argument 1") && e.contains("expected f32[2, 3], got i32[2, 3]"), "{e}");
+    assert!(e.contains("argument 1 of") && e.contains("expected f32[2, 3], got i32[2, 3]"), "{e}");
     let e = exe.execute(&[&wide, &good]).unwrap_err().to_string();
     assert!(e.contains("argument 0") && e.contains("expected f32[2, 3], got f32[3, 2]"), "{e}");
     // A buffer of another client.

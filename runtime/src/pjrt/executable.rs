@@ -7,6 +7,7 @@ use super::signature::entry_params;
 use super::types::{ElementType, TensorSpec};
 use super::util::{await_and_destroy, call, lossy_string};
 use crate::error::{Result, RuntimeError};
+use crate::tensor::HostTensor;
 use std::ffi::c_char;
 use std::fmt;
 use std::sync::Arc;
@@ -230,6 +231,15 @@ impl Executable {
     pub fn execute(&self, args: &[&Buffer]) -> Result<Vec<Buffer>> {
         let args: Vec<Arg<'_>> = args.iter().map(|&b| Arg::Keep(b)).collect();
         self.execute_donating(args)
+    }
+
+    /// Copy `args` to the device, run, and copy the results back: for tests and one-off
+    /// calls (a training loop keeps its buffers on the device instead).
+    pub fn execute_host(&self, args: &[HostTensor]) -> Result<Vec<HostTensor>> {
+        let client = Client { inner: self.client.clone() };
+        let bufs = args.iter().map(|a| client.to_device(a)).collect::<Result<Vec<_>>>()?;
+        let refs: Vec<&Buffer> = bufs.iter().collect();
+        self.execute(&refs)?.iter().map(Buffer::to_host).collect()
     }
 
     /// Run the program, donating the [`Arg::Donate`] arguments: state such as weights can
