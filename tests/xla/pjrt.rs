@@ -51,6 +51,9 @@ fn client_devices_and_options() {
     assert_eq!(c.devices().len(), 2);
     assert_eq!(c.devices()[0].id, 0);
     assert_eq!(c.devices()[0].kind, "cpu");
+    // Programs run on the first device, where `to_device` puts the arguments.
+    let exe = c.compile(&program("%a: tensor<i32>", "tensor<i32>", "    %0 = stablehlo.negate %a : tensor<i32>\n    return %0 : tensor<i32>")).unwrap();
+    assert_eq!(exe.execute_host(&[HostTensor::scalar(5i32)]).unwrap(), vec![HostTensor::scalar(-5i32)]);
     // An option of the wrong type is refused before the plugin would abort on it.
     let e = Client::new(&plugin(), &ClientOptions::new().set("cpu_device_count", NamedValue::String("2".into())))
         .unwrap_err()
