@@ -12,13 +12,14 @@ FMNIST_FILES := train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CARGO ?= cargo
 
-.PHONY: help demo demo-ir keras-env test deps tools data build fmt clippy bench-peer
+.PHONY: help demo demo-ir keras-env test deps tools data build fmt clippy pjrt bench-peer
 
 help:
 	@echo "make demo   - train an MLP on Fashion-MNIST with kc's Keras API and print its metrics"
 	@echo "make demo-ir - the nearest-centroid classifier written in kc IR, on Fashion-MNIST"
 	@echo "make test   - the whole test suite (installs what it needs)"
 	@echo "make tools  - optional extras (graphviz for rendered graphs)"
+	@echo "make pjrt   - the OpenXLA CPU PJRT plugin (PyPI xla-cpu-pjrt) into $(PJRT_DIR)"
 	@echo "make bench-peer - kc against real Keras 3 (JAX) on the same models, alternately (PEER_TORCH=1 adds torch)"
 
 # Install missing Debian packages; quiet and quick when everything is present.
@@ -37,10 +38,36 @@ data: deps
 	@mkdir -p $(DATA)
 	@for f in $(FMNIST_FILES); do [ -s $(DATA)/$$f ] || gunzip -c $(FMNIST_SRC)/$$f.gz > $(DATA)/$$f; done
 
+# The OpenXLA CPU PJRT plugin, which runs kc's StableHLO (docs/runtime.md). It ships only as
+# a PyPI wheel, so pip fetches it (`pip download` installs nothing into any Python) and the
+# plugin and its C header are copied out of the wheel. The wheel's hash is pinned. The files
+# appear only once complete (extracted beside, then renamed), so an interrupted run retries.
+PJRT_DIR := .deps/pjrt
+PJRT_WHEEL := xla_cpu_pjrt-0.0.1-py3-none-manylinux_2_27_x86_64.whl
+PJRT_WHEEL_SHA256 := 55837b6b7b47daa717f2d9a5a03563ea0ceaa338d06a81a1e2d3f060d960decc
+PJRT_FILES := xla_cpu_pjrt.so pjrt_c_api.h
+
+pjrt:
+	@present=1; for f in $(PJRT_FILES); do [ -s $(PJRT_DIR)/$$f ] || present=0; done; \
+	if [ $$present = 0 ]; then \
+	  python3 -m pip --version >/dev/null 2>&1 || { echo "installing Debian packages: python3-pip"; \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-pip >/dev/null; }; \
+	  echo "downloading the OpenXLA CPU PJRT plugin (PyPI xla-cpu-pjrt 0.0.1, 63 MB) into $(PJRT_DIR)"; \
+	  tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  python3 -m pip download -q --disable-pip-version-check --no-deps xla-cpu-pjrt==0.0.1 -d "$$tmp" && \
+	  echo "$(PJRT_WHEEL_SHA256)  $$tmp/$(PJRT_WHEEL)" | sha256sum -c --quiet - && \
+	  mkdir -p $(PJRT_DIR) && \
+	  python3 -c 'import shutil, sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); \
+	    [shutil.copyfileobj(z.open("xla_plugins/xla_cpu_pjrt/" + n), open(sys.argv[2] + "/" + n.split("/")[-1] + ".part", "wb")) \
+	     for n in ("xla_cpu_pjrt.so", "include/pjrt_c_api.h")]' \
+	    "$$tmp/$(PJRT_WHEEL)" $(PJRT_DIR) && \
+	  for f in $(PJRT_FILES); do mv $(PJRT_DIR)/$$f.part $(PJRT_DIR)/$$f; done; \
+	fi
+
 build: deps
 	$(CARGO) build --release --bin kc
 
-demo: data
+demo: data pjrt
 	@echo "== kc demo: an MLP trained on Fashion-MNIST (60000 train / 10000 test images) with kc's Keras API"
 	@echo "== the program is examples/fashion_mnist_mlp.rs; it runs on the reference interpreter until the XLA lowering lands"
 	$(CARGO) run --release --example fashion_mnist_mlp
@@ -52,7 +79,7 @@ demo-ir: data build
 	  --input test_x=$(DATA)/t10k-images-idx3-ubyte --input test_y=$(DATA)/t10k-labels-idx1-ubyte \
 	  --names test_accuracy,per_class_accuracy
 
-test: data
+test: data pjrt
 	$(CARGO) test --workspace --no-fail-fast
 
 # Real Keras 3 for generating golden files (tests/golden/keras/README.md); not used by CI.

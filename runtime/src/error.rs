@@ -19,6 +19,12 @@ pub enum RuntimeError {
     /// A file is not in the format it claims, or is truncated.
     #[error("{path}: {message}")]
     Format { path: String, message: String },
+    /// A PJRT plugin could not be found, loaded or used (docs/runtime.md).
+    #[error("{0}")]
+    Plugin(String),
+    /// A PJRT plugin returned an error.
+    #[error(transparent)]
+    Pjrt(#[from] crate::pjrt::PjrtError),
     #[error("{path}: {source}")]
     Io {
         path: String,

@@ -4,6 +4,7 @@
 //! - [`interp`]: the reference interpreter, the executable definition of every op's
 //!   meaning that each lowering is tested against ([`interp::run`], [`interp::run_func`]).
 //! - [`npy`], [`idx`]: reading (and for `.npy`, writing) tensors from files.
+//! - [`pjrt`]: running StableHLO programs on XLA through a PJRT plugin (docs/runtime.md).
 //! - [`fold`]: the interpreter as the compiler's constant evaluator (`canonicalize` folds
 //!   through it).
 pub mod error;
@@ -11,6 +12,7 @@ pub mod fold;
 pub mod idx;
 pub mod interp;
 pub mod npy;
+pub mod pjrt;
 pub mod tensor;
 
 pub use error::RuntimeError;
