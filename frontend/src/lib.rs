@@ -46,5 +46,5 @@ pub use optimizers::{Adam, Optimizer, Sgd};
 pub use random::set_random_seed;
 pub use seed_generator::SeedGenerator;
 pub use tensor::Tensor;
-pub use training::{Arrays, Compile, EarlyStopping, Fit, History, JitCompile};
+pub use training::{Arrays, Compile, EarlyStopping, Fit, History, JitCompile, Target};
 pub use variable::Variable;

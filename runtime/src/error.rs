@@ -22,6 +22,9 @@ pub enum RuntimeError {
     /// A PJRT plugin could not be found, loaded or used (docs/runtime.md).
     #[error("{0}")]
     Plugin(String),
+    /// A function could not be specialized, lowered or compiled for XLA.
+    #[error("{0}")]
+    Xla(String),
     /// A PJRT plugin returned an error.
     #[error(transparent)]
     Pjrt(#[from] crate::pjrt::PjrtError),

@@ -5,6 +5,7 @@
 //!   meaning that each lowering is tested against ([`interp::run`], [`interp::run_func`]).
 //! - [`npy`], [`idx`]: reading (and for `.npy`, writing) tensors from files.
 //! - [`pjrt`]: running StableHLO programs on XLA through a PJRT plugin (docs/runtime.md).
+//! - [`xla`]: kc functions on XLA: specialize, lower to StableHLO, compile (cached), run.
 //! - [`fold`]: the interpreter as the compiler's constant evaluator (`canonicalize` folds
 //!   through it).
 pub mod error;
@@ -14,6 +15,7 @@ pub mod interp;
 pub mod npy;
 pub mod pjrt;
 pub mod tensor;
+pub mod xla;
 
 pub use error::RuntimeError;
 pub use interp::{bind_symbols, run, run_func};

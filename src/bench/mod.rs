@@ -9,10 +9,11 @@ pub mod report;
 use kc_frontend::Result;
 use serde_json::json;
 
-/// The lowerings `--lowering` accepts, and why each is unavailable today (`None`: runs).
+/// The lowerings `--lowering` accepts, and why each is unavailable today (`None`: runs;
+/// `xla` depends on its plugin, checked at run time).
 pub const LOWERINGS: &[(&str, Option<&str>)] = &[
     ("interp", None),
-    ("xla", Some("the StableHLO lowering and PJRT runtime are not built yet (issue: XLA lowering)")),
+    ("xla", None),
     ("llvm", Some("the LLVM CPU lowering is not built yet")),
     ("mlir", Some("the MLIR lowering is not built yet")),
     ("ptx", Some("the PTX lowering is not built yet (and needs an NVIDIA GPU)")),
@@ -101,14 +102,17 @@ pub fn run(o: &Options) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
     let mut reference: Option<Vec<f64>> = None;
     for l in &o.lowerings {
-        let reason = LOWERINGS.iter().find(|(n, _)| n == l).and_then(|(_, r)| *r);
+        let mut reason = LOWERINGS.iter().find(|(n, _)| n == l).and_then(|(_, r)| r.map(str::to_string));
+        if l == "xla" {
+            reason = kc_runtime::xla::availability().err();
+        }
         let mut row = Row { lowering: l.clone(), ..Row::default() };
         if let Some(r) = reason {
             row.error = Some(format!("unavailable: {r}"));
             rows.push(row);
             continue;
         }
-        match bench.measure(o) {
+        match bench.measure(o, l) {
             Ok((mut r, outputs)) => {
                 r.lowering = l.clone();
                 r.max_abs_diff = match &reference {

@@ -3,7 +3,7 @@
 use super::{percentiles, peak_rss_mb, Options, Row};
 use kc_compiler::{flops, registry::DEFAULT_PIPELINE, Instrumentation, Pipeline};
 use kc_frontend::random::Rng;
-use kc_frontend::{set_random_seed, Adam, Compile, Dense, Error, Input, Loss, Model, Result, Tensor};
+use kc_frontend::{set_random_seed, Adam, Compile, Dense, Error, Input, JitCompile, Loss, Model, Result, Target, Tensor};
 use kc_ir::{Dim, Module};
 use kc_runtime::HostTensor;
 use std::collections::BTreeMap;
@@ -22,7 +22,16 @@ fn random(shape: &[usize], rng: &mut Rng) -> Result<Tensor> {
     Tensor::from_f32(shape, (0..n).map(|_| rng.uniform() as f32).collect())
 }
 
-fn mlp() -> Result<Model> {
+/// The `jit_compile` setting that runs a model on `lowering`.
+fn jit(lowering: &str) -> Result<JitCompile> {
+    match lowering {
+        "interp" => Ok(JitCompile::Off),
+        "xla" => Ok(JitCompile::On(Target::Xla)),
+        l => Err(Error::msg(format!("the {l} lowering cannot run models yet"))),
+    }
+}
+
+fn mlp(jit: JitCompile) -> Result<Model> {
     set_random_seed(1234);
     let mut m = Model::sequential(vec![
         Box::new(Input::new(&[784])),
@@ -30,7 +39,7 @@ fn mlp() -> Result<Model> {
         Box::new(Dense::new(256).activation("relu")),
         Box::new(Dense::new(10)),
     ]);
-    m.compile(Compile::new().optimizer(Adam::new(1e-3)).loss(Loss::from_name("sparse_categorical_crossentropy")?.from_logits(true)))?;
+    m.compile(Compile::new().optimizer(Adam::new(1e-3)).loss(Loss::from_name("sparse_categorical_crossentropy")?.from_logits(true)).jit_compile(jit))?;
     Ok(m)
 }
 
@@ -58,17 +67,18 @@ impl Bench {
         }
     }
 
-    /// Time `steps` steps after `warmup`; returns the row and the outputs to compare.
-    pub fn measure(&self, o: &Options) -> Result<(Row, Vec<f64>)> {
+    /// Time `steps` steps after `warmup` on `lowering`; returns the row and the outputs
+    /// to compare.
+    pub fn measure(&self, o: &Options, lowering: &str) -> Result<(Row, Vec<f64>)> {
         match self {
-            Bench::Mlp => self.measure_mlp(o),
-            Bench::File(m) => measure_file(m, o),
+            Bench::Mlp => self.measure_mlp(o, lowering),
+            Bench::File(m) => measure_file(m, o, lowering),
         }
     }
 
-    fn measure_mlp(&self, o: &Options) -> Result<(Row, Vec<f64>)> {
+    fn measure_mlp(&self, o: &Options, lowering: &str) -> Result<(Row, Vec<f64>)> {
         let (x, y) = mlp_batch(o.batch)?;
-        let mut m = mlp()?;
+        let mut m = mlp(jit(lowering)?)?;
         let step = |m: &mut Model| -> Result<()> {
             if o.mode == "fit" {
                 m.train_on_batch(&x, &y)?;
@@ -136,7 +146,7 @@ fn row(first: f64, median: f64, p90: f64, batch: usize, flops_per_step: u64) -> 
 
 /// A `.kir` file: the default pipeline, then `main` (or the first function) on random
 /// inputs, every symbolic dim sized `--batch`.
-fn measure_file(m: &Module, o: &Options) -> Result<(Row, Vec<f64>)> {
+fn measure_file(m: &Module, o: &Options, lowering: &str) -> Result<(Row, Vec<f64>)> {
     let t0 = Instant::now();
     let mut m = m.clone();
     Pipeline::parse(DEFAULT_PIPELINE)?.with_evaluator(kc_runtime::fold::evaluator()).run(&mut m, &Instrumentation::default())?;
@@ -157,19 +167,43 @@ fn measure_file(m: &Module, o: &Options) -> Result<(Row, Vec<f64>)> {
             Ok(HostTensor::from_f64(t.dtype, shape, &vals)?)
         })
         .collect::<Result<Vec<_>>>()?;
+    let run: Box<dyn Fn() -> Result<Vec<HostTensor>>> = match lowering {
+        "interp" => Box::new(|| Ok(kc_runtime::run_func(&f, &inputs)?)),
+        "xla" => {
+            // compile once (timed as compile), keep the inputs on the device; a step is
+            // execute + reading the results back
+            let x = kc_runtime::xla::xla()?;
+            let t = Instant::now();
+            let refs: Vec<&HostTensor> = inputs.iter().collect();
+            let exe = x.compile(&f, kc_runtime::xla::fingerprint(&f), &kc_runtime::xla::signature(&refs), &[])?;
+            let compile_xla = ms(t);
+            let bufs = inputs.iter().map(|h| x.upload(h)).collect::<std::result::Result<Vec<_>, _>>()?;
+            let r = Box::new(move || {
+                let outs = x.execute(&exe, bufs.iter().map(kc_runtime::pjrt::Arg::Keep).collect())?;
+                Ok(outs.iter().map(|b| x.download(b)).collect::<std::result::Result<Vec<_>, _>>()?)
+            });
+            return finish_file(&f, o, compile + compile_xla, r);
+        }
+        l => return Err(Error::msg(format!("the {l} lowering cannot run .kir files yet"))),
+    };
+    finish_file(&f, o, compile, run)
+}
+
+/// Warm up, time the steps, count the FLOPs.
+fn finish_file(f: &kc_ir::Func, o: &Options, compile: f64, run: Box<dyn Fn() -> Result<Vec<HostTensor>> + '_>) -> Result<(Row, Vec<f64>)> {
     let mut outputs = Vec::new();
     for _ in 0..o.warmup.max(1) {
-        outputs = kc_runtime::run_func(&f, &inputs)?;
+        outputs = run()?;
     }
     let mut times = Vec::with_capacity(o.steps);
     for _ in 0..o.steps {
         let t = Instant::now();
-        kc_runtime::run_func(&f, &inputs)?;
+        run()?;
         times.push(ms(t));
     }
     let (median, p90) = percentiles(times);
     let binds: BTreeMap<String, i64> = f.body.param_types().iter().flat_map(|t| t.shape.symbols().into_iter().map(|s| (s.to_string(), o.batch as i64)).collect::<Vec<_>>()).collect();
-    let flops_per_step = flops::count(&f, &binds)?.total;
+    let flops_per_step = flops::count(f, &binds)?.total;
     let mut r = row(compile + median, median, p90, o.batch, flops_per_step);
     r.compile_ms = compile;
     Ok((r, outputs.iter().flat_map(|t| t.to_f64_vec()).collect()))

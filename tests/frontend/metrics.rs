@@ -122,7 +122,8 @@ fn run_traced(m: &Metric, ups: &[Vec<Option<HostTensor>>]) -> Result<Vec<f64>> {
         let (syms, names) = golden::symbolic(&g, &present);
         let mut it = syms.into_iter();
         let ins: Vec<Option<Tensor>> = up.iter().map(|h| h.as_ref().and_then(|_| it.next())).collect();
-        let step = Step::build(&g, "metric_update", &[], assigns(m, &ins)?)?;
+        let target = kc::frontend::JitCompile::Auto.resolve()?.0;
+        let step = Step::build(&g, "metric_update", &[], assigns(m, &ins)?, target)?;
         let feed: Vec<(&str, &HostTensor)> = names.iter().map(|s| s.as_str()).zip(present.iter().copied()).collect();
         step.run(&feed)?;
     }

@@ -25,6 +25,10 @@ pub(crate) struct Compiled {
     /// Names prefixing per-output logs (`dense_2_loss`, `dense_2_mae`).
     pub output_names: Vec<String>,
     pub jit: JitCompile,
+    /// Where the steps run, as `jit` resolved at `compile`.
+    pub target: crate::training::Target,
+    /// Whether `fit` has printed the jit report (once per `compile`, when verbose).
+    pub jit_logged: bool,
     pub optimizer_built: bool,
     pub train: Option<(Sig, Step)>,
     pub test: Option<(Sig, Step)>,
@@ -156,6 +160,21 @@ impl Model {
 
     pub(crate) fn prepare(&mut self, sample: &TensorType) -> Result<()> {
         self.ensure_built(sample)
+    }
+
+    /// XLA compiles and cache hits of this model's steps (train, test, predict): a
+    /// second epoch adds hits only; a new batch size adds one compile per step kind.
+    pub fn compile_stats(&self) -> kc_runtime::xla::CompileStats {
+        let mut total = kc_runtime::xla::CompileStats::default();
+        if let Some(c) = &self.compiled {
+            for s in [c.train.as_ref().map(|(_, s)| s), c.test.as_ref().map(|(_, s)| s)].into_iter().flatten() {
+                total += s.compile_stats();
+            }
+            if let Some((_, s)) = &c.predict {
+                total += s.compile_stats();
+            }
+        }
+        total
     }
 
     /// The `jit_compile` setting given to `compile` (`Auto` before that).

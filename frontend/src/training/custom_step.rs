@@ -92,6 +92,7 @@ impl Model {
         })();
         self.custom_step = Some(f);
         let (loss, assigns) = result?;
-        Step::build(&s, "train_step", &[loss], assigns)
+        let target = self.compiled.as_ref().map(|c| c.target).unwrap_or(super::Target::Interp);
+        Step::build(&s, "train_step", &[loss], assigns, target)
     }
 }

@@ -3,7 +3,7 @@
 //! (`N`), so the last, smaller batch of an epoch reuses the same step. Models may have
 //! several inputs (`x0`, `x1`, ...) and outputs (`y0`, ...), each output with its loss.
 use super::callbacks::{CallbackCtx, History, Logs};
-use super::step::Step;
+use super::step::{JitCompile, Step};
 use super::{Compile, Fit};
 use crate::data::{sample_count, take_rows, ArrayDataset, Dataset};
 use crate::error::{Error, Result};
@@ -97,7 +97,7 @@ impl Model {
     /// `model.compile(optimizer=..., loss=..., metrics=[...], jit_compile=...)`.
     pub fn compile(&mut self, c: Compile) -> Result<()> {
         let r = c.resolve()?;
-        let (_, why) = r.jit.resolve();
+        let (target, why) = r.jit.resolve()?;
         self.jit_report = why;
         self.compiled = Some(Compiled {
             optimizer: r.optimizer,
@@ -107,6 +107,8 @@ impl Model {
             metrics: Vec::new(),
             output_names: Vec::new(),
             jit: r.jit,
+            target,
+            jit_logged: false,
             optimizer_built: false,
             train: None,
             test: None,
@@ -257,7 +259,8 @@ impl Model {
         for (i, (v, _)) in updates.iter().enumerate() {
             assigns.push((v.clone(), res[1 + np + n_out + i].clone()));
         }
-        Step::build(&s, "train_step", logged, assigns)
+        let target = self.compiled()?.target;
+        Step::build(&s, "train_step", logged, assigns, target)
     }
 
     /// Forward (inference mode), loss and metric updates.
@@ -274,13 +277,18 @@ impl Model {
         for (o, m) in &c.metrics {
             assigns.extend(m.update(&ys[*o], &outs[*o])?);
         }
-        Step::build(&g, "test_step", &logged, assigns)
+        let target = self.compiled()?.target;
+        Step::build(&g, "test_step", &logged, assigns, target)
     }
 
     fn trace_predict(&mut self, xt: &[TensorType]) -> Result<Step> {
         let g = Graph::new();
         let (_, outs, _) = self.trace_forward(&g, xt, false)?;
-        Step::build(&g, "predict_step", &outs, Vec::new())
+        let target = match &self.compiled {
+            Some(c) => c.target,
+            None => JitCompile::Auto.resolve()?.0,
+        };
+        Step::build(&g, "predict_step", &outs, Vec::new(), target)
     }
 
     fn train_step_for(&mut self, sig: Sig) -> Result<()> {
@@ -384,6 +392,14 @@ impl Model {
         let weights = self.weights();
         let mut history = History::default();
         let mut stop = false;
+        if cfg.verbose > 0 {
+            let report = self.jit_report.clone();
+            let c = self.compiled()?;
+            if !c.jit_logged {
+                c.jit_logged = true;
+                eprintln!("{report}");
+            }
+        }
         {
             let lr = self.compiled()?.optimizer.learning_rate();
             let mut cx = CallbackCtx { weights: &weights, stop_training: false, learning_rate: lr };

@@ -1,7 +1,8 @@
 //! Elementwise ops. Most are one StableHLO op of the same meaning; the table says
 //! which. The rest are written out where kc's semantics are more defined than
 //! StableHLO's: `compare` (direction keyword), `convert` (saturating float → integer),
-//! `abs`/`sign` of unsigned integers (which StableHLO does not take), and integer
+//! float `max`/`min`/`clamp` (the plugin's XLA does not propagate NaN through its
+//! min/max; kc does), `abs`/`sign` of unsigned integers (which StableHLO does not take), and integer
 //! `div`/`rem`, whose divisor is made safe first: XLA's CPU backend traps (SIGFPE) on a
 //! zero divisor or `INT_MIN / -1`, where kc defines `x / 0 = -1`, `x rem 0 = x`.
 use super::text::{int_range, Ty, Writer, V};
@@ -34,8 +35,6 @@ const SIMPLE: &[(OpKind, &str)] = &[
     (OpKind::Sub, "stablehlo.subtract"),
     (OpKind::Mul, "stablehlo.multiply"),
     (OpKind::Pow, "stablehlo.power"),
-    (OpKind::Max, "stablehlo.maximum"),
-    (OpKind::Min, "stablehlo.minimum"),
     (OpKind::Atan2, "stablehlo.atan2"),
     (OpKind::And, "stablehlo.and"),
     (OpKind::Or, "stablehlo.or"),
@@ -44,7 +43,6 @@ const SIMPLE: &[(OpKind, &str)] = &[
     (OpKind::ShiftRightLogical, "stablehlo.shift_right_logical"),
     (OpKind::ShiftRightArithmetic, "stablehlo.shift_right_arithmetic"),
     (OpKind::Select, "stablehlo.select"),
-    (OpKind::Clamp, "stablehlo.clamp"),
 ];
 
 /// The StableHLO op for a kc op that maps one to one.
@@ -66,11 +64,30 @@ pub fn lower(w: &mut Writer, node: &Node, ops: &[V]) -> Option<V> {
             Some(w.select(&nz, &one, &zero))
         }
         OpKind::Sign => Some(w.unary("stablehlo.sign", x)),
+        OpKind::Max => Some(super::reductions::combine(w, "stablehlo.maximum", x, &ops[1])),
+        OpKind::Min => Some(super::reductions::combine(w, "stablehlo.minimum", x, &ops[1])),
+        OpKind::Clamp if ops[1].ty.dtype.is_float() => {
+            // clamp(lo, x, hi) = min(max(x, lo), hi), NaN from any operand
+            let (lo, v, hi) = (&ops[0], &ops[1], &ops[2]);
+            let (lo, hi) = (broadcast_scalar(w, lo, &v.ty), broadcast_scalar(w, hi, &v.ty));
+            let m = super::reductions::combine(w, "stablehlo.maximum", v, &lo);
+            Some(super::reductions::combine(w, "stablehlo.minimum", &m, &hi))
+        }
+        OpKind::Clamp => Some(w.op("stablehlo.clamp", &[&ops[0], &ops[1], &ops[2]], &[], ops[1].ty.clone())),
         OpKind::Div | OpKind::Rem if x.ty.dtype.is_float() => {
             Some(w.binary(if node.op == OpKind::Div { "stablehlo.divide" } else { "stablehlo.remainder" }, x, &ops[1]))
         }
         OpKind::Div | OpKind::Rem => Some(int_div_rem(w, node.op == OpKind::Div, x, &ops[1])),
         _ => None,
+    }
+}
+
+/// `x` at the shape of `to` (clamp's bounds may be scalars).
+fn broadcast_scalar(w: &mut Writer, x: &V, to: &Ty) -> V {
+    if x.ty.dims == to.dims {
+        x.clone()
+    } else {
+        w.broadcast(x, &[], to)
     }
 }
 

@@ -65,6 +65,13 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// The StableHLO module for `f`: `func.func public @main` with `f`'s parameters (in
 /// index order) and results.
 pub fn emit_func(f: &Func) -> Result<String> {
+    emit_func_donating(f, &[])
+}
+
+/// As [`emit_func`], marking the parameters at `donate` as buffer donors
+/// (`jax.buffer_donor`): XLA may write results into their buffers, so state updated by a
+/// step (weights, optimizer slots) needs no new allocation.
+pub fn emit_func_donating(f: &Func, donate: &[usize]) -> Result<String> {
     let params = f.body.params();
     let arg_tys: Vec<Ty> = params
         .iter()
@@ -78,7 +85,11 @@ pub fn emit_func(f: &Func) -> Result<String> {
     let results = region_body(&mut w, &f.body, &args)?;
     let refs: Vec<&V> = results.iter().collect();
     w.op_full("func.return", &refs, &[], &[], &[]);
-    let sig: Vec<String> = args.iter().map(|a| format!("{}: {}", a.name, a.ty)).collect();
+    let sig: Vec<String> = args
+        .iter()
+        .enumerate()
+        .map(|(i, a)| if donate.contains(&i) { format!("{}: {} {{jax.buffer_donor = true}}", a.name, a.ty) } else { format!("{}: {}", a.name, a.ty) })
+        .collect();
     let res: Vec<String> = results.iter().map(|r| r.ty.to_string()).collect();
     Ok(format!(
         "// kc function @{}\nmodule @kc attributes {{mhlo.num_partitions = 1 : i32, mhlo.num_replicas = 1 : i32}} {{\n  func.func public @main({}) -> ({}) {{\n{}  }}\n}}\n",
@@ -153,7 +164,7 @@ fn lower_node(w: &mut Writer, node: &Node, ops: &[V]) -> Result<Vec<V>> {
     match node.op {
         Constant => one(w.constant(&tys[0], kc_ir::AttrsExt::literal(&node.attrs, "value")?)),
         Iota => one(w.iota(&tys[0], kc_ir::AttrsExt::int(&node.attrs, "dimension")? as usize)),
-        Abs | Sign | Div | Rem => one(elementwise::lower(w, node, ops).ok_or_else(|| Error::new("no lowering"))?),
+        Abs | Sign | Div | Rem | Max | Min | Clamp => one(elementwise::lower(w, node, ops).ok_or_else(|| Error::new("no lowering"))?),
         Compare => one(elementwise::compare(w, node, ops)?),
         Convert => one(elementwise::convert(w, &ops[0], &tys[0])),
         BroadcastInDim | Reshape | Transpose | Slice | DynamicSlice | DynamicUpdateSlice | Pad | Concatenate | Reverse | Gather | Scatter => {

@@ -71,8 +71,8 @@ pub fn lower(w: &mut Writer, node: &Node, ops: &[V], ty: &Ty) -> Result<V> {
                     "replace" => args[1].clone(),
                     "add" => w.binary("stablehlo.add", &args[0], &args[1]),
                     "mul" => w.binary("stablehlo.multiply", &args[0], &args[1]),
-                    "max" => w.binary("stablehlo.maximum", &args[0], &args[1]),
-                    "min" => w.binary("stablehlo.minimum", &args[0], &args[1]),
+                    "max" => super::reductions::combine(w, "stablehlo.maximum", &args[0], &args[1]),
+                    "min" => super::reductions::combine(w, "stablehlo.minimum", &args[0], &args[1]),
                     k => return Err(Error::new(format!("unknown scatter kind {k}"))),
                 }])
             })?;

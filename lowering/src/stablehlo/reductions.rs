@@ -80,11 +80,24 @@ fn combiner(kind: &str, dtype: DType) -> Result<(&'static str, LiteralData)> {
     })
 }
 
+/// `op(a, b)` inside a combiner region. Float `max`/`min` propagate NaN explicitly: the
+/// plugin's XLA turns a max/min reduction region into a reduction that drops NaN.
+pub fn combine(w: &mut Writer, op: &str, a: &V, b: &V) -> V {
+    let m = w.binary(op, a, b);
+    if !(a.ty.dtype.is_float() && (op == "stablehlo.maximum" || op == "stablehlo.minimum")) {
+        return m;
+    }
+    let a_nan = w.is_nan(a);
+    let r = w.select(&a_nan, a, &m);
+    let b_nan = w.is_nan(b);
+    w.select(&b_nan, b, &r)
+}
+
 fn reduce(w: &mut Writer, x: &V, kind: &str, dims: &[i64], ty: &Ty) -> Result<V> {
     let (op, identity) = combiner(kind, x.ty.dtype)?;
     let s = Ty::scalar(x.ty.dtype);
     let init = w.constant(&s, &identity);
-    let region = w.region(&[s.clone(), s], |w, a| Ok(vec![w.binary(op, &a[0], &a[1])]))?;
+    let region = w.region(&[s.clone(), s], |w, a| Ok(vec![combine(w, op, &a[0], &a[1])]))?;
     Ok(w.op_full("stablehlo.reduce", &[x, &init], &[region], &[("dimensions", i64_array(dims))], &[ty.clone()]).remove(0))
 }
 
@@ -101,7 +114,7 @@ fn reduce_window(w: &mut Writer, x: &V, kind: &str, win: &Window, ty: &Ty) -> Re
     let (op, identity) = combiner(kind, x.ty.dtype)?;
     let s = Ty::scalar(x.ty.dtype);
     let init = w.constant(&s, &identity);
-    let region = w.region(&[s.clone(), s], |w, a| Ok(vec![w.binary(op, &a[0], &a[1])]))?;
+    let region = w.region(&[s.clone(), s], |w, a| Ok(vec![combine(w, op, &a[0], &a[1])]))?;
     let attrs = [
         ("window_dimensions", i64_array(&win.size)),
         ("window_strides", i64_array(&win.strides)),
