@@ -20,7 +20,7 @@ pub mod prelude {
     pub use kc_frontend::regularizers::Regularizer;
     pub use kc_frontend::{
         set_random_seed, Activation, Adam, Compile, Dense, EarlyStopping, Fit, Flatten, History, Input, JitCompile, Layer, Loss, Metric, Shared,
-        Model, Optimizer, Sequential, Sgd, Tensor, Variable,
+        Model, Optimizer, Sequential, Sgd, Tensor, Variable, AdamW, RmsProp,
     };
     pub use kc_frontend::{
         Add, Average, Concatenate, Dot, Dropout, Embedding, Identity, Lambda, LeakyReLU, Maximum, Minimum, Multiply, PReLU, Permute, ReLU,

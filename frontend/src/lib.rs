@@ -42,7 +42,7 @@ pub use layers::{
 pub use losses::Loss;
 pub use metrics::Metric;
 pub use models::{Functional, Model, Sequential};
-pub use optimizers::{Adam, Optimizer, Sgd};
+pub use optimizers::{Adadelta, Adagrad, Adam, AdamW, Adamax, Ftrl, Lion, Nadam, Optimizer, RmsProp, Sgd};
 pub use random::set_random_seed;
 pub use seed_generator::SeedGenerator;
 pub use tensor::Tensor;

@@ -13,6 +13,7 @@ mod metrics;
 mod models;
 mod ops;
 mod ops_arrays;
+mod optimizers;
 mod random;
 mod regularizers;
 mod training;

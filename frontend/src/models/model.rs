@@ -25,7 +25,6 @@ pub(crate) struct Compiled {
     /// Names prefixing per-output logs (`dense_2_loss`, `dense_2_mae`).
     pub output_names: Vec<String>,
     pub jit: JitCompile,
-    pub optimizer_built: bool,
     pub train: Option<(Sig, Step)>,
     pub test: Option<(Sig, Step)>,
     pub predict: Option<(Vec<TensorType>, Step)>,

@@ -107,7 +107,6 @@ impl Model {
             metrics: Vec::new(),
             output_names: Vec::new(),
             jit: r.jit,
-            optimizer_built: false,
             train: None,
             test: None,
             predict: None,
@@ -187,10 +186,7 @@ impl Model {
     fn trace_train(&mut self, xt: &[TensorType], yt: &[TensorType]) -> Result<Step> {
         let weights = self.trainable_weights();
         let c = self.compiled()?;
-        if !c.optimizer_built {
-            c.optimizer.build(&weights)?;
-            c.optimizer_built = true;
-        }
+        c.optimizer.build(&weights)?;
         if self.custom_step.is_some() {
             return self.trace_custom_train(xt, yt);
         }
@@ -443,6 +439,9 @@ impl Model {
                 break;
             }
         }
+        // with use_ema the moving averages become the weights (Keras's fit does this)
+        let trainable = self.trainable_weights();
+        self.compiled()?.optimizer.finalize_variable_values(&trainable)?;
         let lr = self.compiled()?.optimizer.learning_rate();
         let mut cx = CallbackCtx { weights: &weights, stop_training: stop, learning_rate: lr };
         for c in &mut cfg.callbacks {

@@ -109,6 +109,8 @@ impl Compile {
             OptimizerArg::Name(n) => optimizers::get(&n)?,
             OptimizerArg::Value(o) => o,
         };
+        // Bad optimizer arguments fail here, as Keras's constructors do.
+        optimizer.check()?;
         if self.loss.is_empty() {
             crate::bail!("compile needs a loss (e.g. loss(\"sparse_categorical_crossentropy\"))");
         }
