@@ -3,6 +3,7 @@
 //! Keras 3 (golden files in `tests/golden/keras/data/`). One test binary for the
 //! frontend, so the suite links once.
 mod bench;
+mod callbacks;
 mod custom;
 mod fashion_mnist;
 mod golden;
@@ -16,4 +17,5 @@ mod ops_arrays;
 mod optimizers;
 mod random;
 mod regularizers;
+mod trainer;
 mod training;
