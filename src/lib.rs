@@ -19,8 +19,8 @@ pub mod prelude {
     pub use kc_frontend::initializers::Initializer;
     pub use kc_frontend::regularizers::Regularizer;
     pub use kc_frontend::{
-        set_random_seed, Activation, Adam, Compile, Dense, EarlyStopping, Fit, Flatten, History, Input, JitCompile, Layer, Loss, Metric, Shared,
-        Model, Optimizer, Sequential, Sgd, Tensor, Variable,
+        set_random_seed, Activation, Adam, Compile, Dense, EarlyStopping, Evaluate, Fit, Predict, Flatten, History, Input, JitCompile, Layer, Loss, Metric, Shared,
+        Model, Optimizer, Sequential, Sgd, Tensor, Variable, AdamW, RmsProp,
     };
     pub use kc_frontend::{
         Add, Average, Concatenate, Dot, Dropout, Embedding, Identity, Lambda, LeakyReLU, Maximum, Minimum, Multiply, PReLU, Permute, ReLU,

@@ -55,11 +55,16 @@ pub fn sample_count(arrays: &[(&str, &HostTensor)]) -> Result<usize> {
 }
 
 /// A source of batches for `fit_dataset`, like Keras's `PyDataset`: the number of batches
-/// per epoch, batch `i` as (inputs, targets), and a hook at the end of each epoch (to
-/// reshuffle, say).
+/// per epoch, batch `i` as (inputs, targets), optionally its sample weights, and a hook
+/// at the end of each epoch (to reshuffle, say).
 pub trait Dataset {
     fn num_batches(&self) -> usize;
     fn batch(&mut self, i: usize) -> Result<(Vec<HostTensor>, Vec<HostTensor>)>;
+    /// The weights of batch `i`'s samples (`[batch]`), asked right after `batch(i)`;
+    /// none by default (Keras's `(x, y)` batches, not `(x, y, sample_weight)`).
+    fn sample_weight(&mut self, _i: usize) -> Result<Option<HostTensor>> {
+        Ok(None)
+    }
     fn on_epoch_end(&mut self) {}
 }
 
@@ -68,6 +73,7 @@ pub trait Dataset {
 pub struct ArrayDataset {
     x: Vec<HostTensor>,
     y: Vec<HostTensor>,
+    sample_weight: Option<HostTensor>,
     batch_size: usize,
     shuffle: bool,
     order: Vec<usize>,
@@ -85,7 +91,17 @@ impl ArrayDataset {
         let n = sample_count(&refs)?;
         let mut rng = crate::random::Rng::new(crate::random::next_seed());
         let order = if shuffle { rng.permutation(n) } else { (0..n).collect() };
-        Ok(ArrayDataset { x, y, batch_size, shuffle, order, rng })
+        Ok(ArrayDataset { x, y, sample_weight: None, batch_size, shuffle, order, rng })
+    }
+    /// Weights per sample, batched (and shuffled) with the samples.
+    pub fn with_sample_weight(mut self, w: HostTensor) -> Result<ArrayDataset> {
+        let n = self.order.len();
+        let k = sample_count(&[("sample_weight", &w)])?;
+        if k != n {
+            crate::bail!("data cardinality is ambiguous: make sure all arrays contain the same number of samples (x: {n} samples, sample_weight: {k} samples)");
+        }
+        self.sample_weight = Some(w);
+        Ok(self)
     }
     pub fn samples(&self) -> usize {
         self.order.len()
@@ -106,6 +122,12 @@ impl Dataset for ArrayDataset {
         let x = self.x.iter().map(|h| take_rows(h, idx)).collect::<Result<_>>()?;
         let y = self.y.iter().map(|h| take_rows(h, idx)).collect::<Result<_>>()?;
         Ok((x, y))
+    }
+    fn sample_weight(&mut self, i: usize) -> Result<Option<HostTensor>> {
+        let Some(w) = &self.sample_weight else { return Ok(None) };
+        let n = self.order.len();
+        let (a, b) = (i * self.batch_size, ((i + 1) * self.batch_size).min(n));
+        take_rows(w, &self.order[a.min(n)..b]).map(Some)
     }
     fn on_epoch_end(&mut self) {
         if self.shuffle {

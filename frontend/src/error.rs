@@ -35,3 +35,9 @@ macro_rules! bail {
 pub fn unknown(kind: &str, name: &str, valid: &[&str]) -> Error {
     Error::msg(format!("unknown {kind} `{name}`; valid {kind}s are: {}", valid.join(", ")))
 }
+
+/// A warning where Keras warns (`warnings.warn`) and carries on: printed to stderr with
+/// `eprintln!`, so the test harness captures it.
+pub fn warn(message: &str) {
+    eprintln!("WARNING: {message}");
+}

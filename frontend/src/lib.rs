@@ -32,7 +32,7 @@ pub use training::callbacks;
 pub mod variable;
 
 pub use autodiff::value_and_grad;
-pub use error::{Error, Result};
+pub use error::{warn, Error, Result};
 pub use graph::{Graph, ParamSource};
 pub use kc_runtime as runtime;
 pub use layers::{
@@ -42,9 +42,9 @@ pub use layers::{
 pub use losses::Loss;
 pub use metrics::Metric;
 pub use models::{Functional, Model, Sequential};
-pub use optimizers::{Adam, Optimizer, Sgd};
+pub use optimizers::{Adadelta, Adagrad, Adam, AdamW, Adamax, Ftrl, Lion, Nadam, Optimizer, RmsProp, Sgd};
 pub use random::set_random_seed;
 pub use seed_generator::SeedGenerator;
 pub use tensor::Tensor;
-pub use training::{Arrays, Compile, EarlyStopping, Fit, History, JitCompile, Target};
+pub use training::{Arrays, Compile, EarlyStopping, Evaluate, Fit, History, JitCompile, Predict, Target};
 pub use variable::Variable;

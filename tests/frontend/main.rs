@@ -3,6 +3,7 @@
 //! Keras 3 (golden files in `tests/golden/keras/data/`). One test binary for the
 //! frontend, so the suite links once.
 mod bench;
+mod callbacks;
 mod custom;
 mod fashion_mnist;
 mod golden;
@@ -13,6 +14,8 @@ mod metrics;
 mod models;
 mod ops;
 mod ops_arrays;
+mod optimizers;
 mod random;
 mod regularizers;
+mod trainer;
 mod training;

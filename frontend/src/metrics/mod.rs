@@ -77,6 +77,42 @@ pub(crate) fn divide_no_nan(a: f64, b: f64) -> f64 {
 pub struct Metric {
     pub name: String,
     inner: Box<dyn MetricImpl>,
+    direction: Option<Direction>,
+}
+
+/// Which way a metric improves (Keras's `metric._direction`), for callbacks that
+/// monitor it with `mode="auto"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+/// The direction of Keras's built-in metrics, by default name: accuracies and the
+/// confusion-matrix scores go up; errors, cross-entropies and the other loss-like
+/// metrics go down; `mean` has none.
+fn direction_for_name(name: &str) -> Option<Direction> {
+    const UP: &[&str] = &[
+        "accuracy",
+        "acc",
+        "binary_accuracy",
+        "categorical_accuracy",
+        "sparse_categorical_accuracy",
+        "top_k_categorical_accuracy",
+        "sparse_top_k_categorical_accuracy",
+        "auc",
+        "precision",
+        "recall",
+        "f1_score",
+        "fbeta_score",
+    ];
+    if UP.contains(&name) {
+        return Some(Direction::Up);
+    }
+    if name == "mean" || !names().contains(&name) {
+        return None;
+    }
+    Some(Direction::Down)
 }
 
 type Make = fn() -> Result<Metric>;
@@ -123,7 +159,18 @@ static METRICS: &[(&[&str], Make)] = &[
 impl Metric {
     /// A metric of a custom kind.
     pub fn new(name: &str, inner: impl MetricImpl + 'static) -> Metric {
-        Metric { name: name.to_string(), inner: Box::new(inner) }
+        Metric { name: name.to_string(), inner: Box::new(inner), direction: direction_for_name(name) }
+    }
+
+    /// Which way the metric improves (`None`: unknown, e.g. a custom metric not given
+    /// one); monitoring callbacks in `mode="auto"` use it.
+    pub fn direction(&self) -> Option<Direction> {
+        self.direction
+    }
+    /// Set the direction (a custom metric's Keras `_direction`).
+    pub fn with_direction(mut self, d: Direction) -> Metric {
+        self.direction = Some(d);
+        self
     }
 
     /// A metric by Keras identifier (`"auc"`, `"AUC"`, `"mse"`, ...), with default
@@ -143,6 +190,7 @@ impl Metric {
     pub fn resolve(name: &str, _loss: &str) -> Result<Metric> {
         let mut m = if name == "accuracy" || name == "acc" { accuracy::wrap(name, accuracy::auto_accuracy) } else { Metric::from_name(name)? };
         m.name = name.to_string();
+        m.direction = m.direction.or_else(|| direction_for_name(name));
         Ok(m)
     }
 

@@ -3,6 +3,7 @@ mod functional;
 pub(crate) mod model;
 mod sequential;
 mod summary;
+pub(crate) mod weights_io;
 
 pub use functional::Functional;
 pub use model::Model;

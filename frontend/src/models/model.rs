@@ -12,24 +12,24 @@ use crate::training::{JitCompile, Step};
 use crate::variable::Variable;
 use kc_ir::{Dim, Shape, TensorType};
 
-/// Input and target types a step was traced for.
-pub(crate) type Sig = (Vec<TensorType>, Vec<TensorType>);
+/// Input, target and sample-weight types a step was traced for.
+pub(crate) type Sig = (Vec<TensorType>, Vec<TensorType>, Option<TensorType>);
 
 pub(crate) struct Compiled {
     pub optimizer: Box<dyn Optimizer>,
     pub losses: Vec<Loss>,
     pub loss_weights: Vec<f64>,
     pub metric_names: Vec<String>,
+    /// `compile(weighted_metrics=...)`: updated with the sample weights.
+    pub weighted_metric_names: Vec<String>,
     /// (output index, metric), made once the number of outputs is known.
     pub metrics: Vec<(usize, Metric)>,
+    pub weighted_metrics: Vec<(usize, Metric)>,
     /// Names prefixing per-output logs (`dense_2_loss`, `dense_2_mae`).
     pub output_names: Vec<String>,
     pub jit: JitCompile,
     /// Where the steps run, as `jit` resolved at `compile`.
     pub target: crate::training::Target,
-    /// Whether `fit` has printed the jit report (once per `compile`, when verbose).
-    pub jit_logged: bool,
-    pub optimizer_built: bool,
     pub train: Option<(Sig, Step)>,
     pub test: Option<(Sig, Step)>,
     pub predict: Option<(Vec<TensorType>, Step)>,
@@ -40,12 +40,16 @@ pub struct Model {
     pub(crate) compiled: Option<Compiled>,
     pub(crate) jit_report: String,
     pub(crate) custom_step: Option<crate::training::TrainStepFn>,
+    /// Keras's `model.stop_training`: a callback sets it to end `fit`.
+    pub(crate) stop_training: bool,
+    /// Keras's `model._initial_epoch`: set by `BackupAndRestore` to resume a run.
+    pub(crate) initial_epoch: Option<usize>,
 }
 
 impl Model {
     /// A model of any layer (a subclassed model is a `Layer` implementation).
     pub fn new(net: impl Layer + 'static) -> Model {
-        Model { net: Box::new(net), compiled: None, jit_report: String::new(), custom_step: None }
+        Model { net: Box::new(net), compiled: None, jit_report: String::new(), custom_step: None, stop_training: false, initial_epoch: None }
     }
     /// `keras.Model(inputs, outputs)`: a Functional model over the layer calls that led
     /// from `Input` tensors to `outputs`.
@@ -73,6 +77,18 @@ impl Model {
     }
     pub fn name(&self) -> &str {
         self.net.name()
+    }
+    /// Whether every layer has its weights (after a first call or `build`).
+    pub fn built(&self) -> bool {
+        self.net.built()
+    }
+    /// Keras's `model.stop_training`: set by a callback, `fit` stops after the current
+    /// batch's callbacks (and finishes the epoch's).
+    pub fn stop_training(&self) -> bool {
+        self.stop_training
+    }
+    pub fn set_stop_training(&mut self, stop: bool) {
+        self.stop_training = stop;
     }
     pub fn net(&self) -> &dyn Layer {
         self.net.as_ref()

@@ -1,5 +1,7 @@
-//! `keras.optimizers.Adam` (with `amsgrad`).
-use super::{slot, Optimizer, OptimizerBase};
+//! `keras.optimizers.Adam` (with `amsgrad`) and `keras.optimizers.AdamW`, which is Adam
+//! with decoupled weight decay on by default (Keras implements it the same way).
+use super::base::{common_arguments, Assign, LearningRate, OptimizerBase, StepInfo};
+use super::{interleave, require, slot_pairs, slots_for, Optimizer};
 use crate::error::Result;
 use crate::ops;
 use crate::tensor::Tensor;
@@ -11,22 +13,32 @@ pub struct Adam {
     pub beta_2: f64,
     pub epsilon: f64,
     pub amsgrad: bool,
-    m: Vec<Variable>,
-    v: Vec<Variable>,
-    vhat: Vec<Variable>,
+    momentums: Vec<Variable>,
+    velocities: Vec<Variable>,
+    velocity_hats: Vec<Variable>,
+}
+
+impl Default for Adam {
+    /// Keras's defaults: learning rate 0.001, betas 0.9 and 0.999, epsilon 1e-7.
+    fn default() -> Adam {
+        Adam::new(0.001)
+    }
 }
 
 impl Adam {
-    pub fn new(learning_rate: f64) -> Adam {
+    pub fn new(learning_rate: impl Into<LearningRate>) -> Adam {
+        Adam::with_class("Adam", learning_rate)
+    }
+    fn with_class(class: &'static str, learning_rate: impl Into<LearningRate>) -> Adam {
         Adam {
-            base: OptimizerBase::new("adam", learning_rate),
+            base: OptimizerBase::new(class, learning_rate),
             beta_1: 0.9,
             beta_2: 0.999,
             epsilon: 1e-7,
             amsgrad: false,
-            m: Vec::new(),
-            v: Vec::new(),
-            vhat: Vec::new(),
+            momentums: Vec::new(),
+            velocities: Vec::new(),
+            velocity_hats: Vec::new(),
         }
     }
     pub fn beta_1(mut self, b: f64) -> Adam {
@@ -41,61 +53,67 @@ impl Adam {
         self.epsilon = e;
         self
     }
+    /// Use the maximum of past second moments (AMSGrad).
     pub fn amsgrad(mut self, a: bool) -> Adam {
         self.amsgrad = a;
         self
     }
-    pub fn clipnorm(mut self, c: f64) -> Adam {
-        self.base.clipnorm = Some(c);
-        self
-    }
-    pub fn global_clipnorm(mut self, c: f64) -> Adam {
-        self.base.global_clipnorm = Some(c);
-        self
+}
+common_arguments!(Adam);
+
+/// `keras.optimizers.AdamW`: `AdamW::new(lr)` is an [`Adam`] with class name `AdamW`
+/// and `weight_decay` 0.004 (Keras's default), which must stay set.
+pub struct AdamW;
+
+impl AdamW {
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(learning_rate: impl Into<LearningRate>) -> Adam {
+        Adam::with_class("AdamW", learning_rate).weight_decay(0.004)
     }
 }
 
 impl Optimizer for Adam {
-    fn name(&self) -> &str {
-        "Adam"
-    }
     fn base(&self) -> &OptimizerBase {
         &self.base
     }
-    fn build(&mut self, vars: &[Variable]) -> Result<()> {
-        self.m = vars.iter().map(|v| slot("adam", v, "momentum")).collect::<Result<_>>()?;
-        self.v = vars.iter().map(|v| slot("adam", v, "velocity")).collect::<Result<_>>()?;
+    fn base_mut(&mut self) -> &mut OptimizerBase {
+        &mut self.base
+    }
+    fn check_args(&self) -> Result<()> {
+        require(&self.base, (0.0..=1.0).contains(&self.beta_1), "beta_1", "must be in [0, 1]", self.beta_1)?;
+        require(&self.base, (0.0..=1.0).contains(&self.beta_2), "beta_2", "must be in [0, 1]", self.beta_2)?;
+        require(&self.base, self.epsilon >= 0.0, "epsilon", "must be >= 0", self.epsilon)
+    }
+    fn build_slots(&mut self, vars: &[Variable]) -> Result<()> {
+        (self.momentums, self.velocities) = slot_pairs(&self.base, vars, ("momentum", 0.0), ("velocity", 0.0))?;
         if self.amsgrad {
-            self.vhat = vars.iter().map(|v| slot("adam", v, "velocity_hat")).collect::<Result<_>>()?;
+            self.velocity_hats = slots_for(&self.base, vars, "velocity_hat", 0.0)?;
         }
         Ok(())
     }
     fn slots(&self) -> Vec<Variable> {
-        self.m.iter().chain(&self.v).chain(&self.vhat).cloned().collect()
+        let mut s = interleave(&self.momentums, &self.velocities);
+        s.extend(self.velocity_hats.iter().cloned());
+        s
     }
-    fn update(&self, grads: &[Tensor], vars: &[Variable], lr: &Tensor, step: &Tensor) -> Result<Vec<(Variable, Tensor)>> {
-        // alpha = lr * sqrt(1 - b2^t) / (1 - b1^t)
-        let b1t = ops::power(ops::scalar(self.beta_1, kc_ir::DType::F32)?, step)?;
-        let b2t = ops::power(ops::scalar(self.beta_2, kc_ir::DType::F32)?, step)?;
-        let alpha = ops::divide(&ops::multiply(lr, &ops::sqrt(&ops::subtract(1.0, &b2t)?)?)?, &ops::subtract(1.0, &b1t)?)?;
-        let mut out = Vec::new();
-        for (i, (g, var)) in grads.iter().zip(vars).enumerate() {
-            let m = self.m[i].tensor();
-            let v = self.v[i].tensor();
-            let m2 = ops::add(&m, &ops::multiply(&ops::subtract(g, &m)?, 1.0 - self.beta_1)?)?;
-            let v2 = ops::add(&v, &ops::multiply(&ops::subtract(&ops::square(g)?, &v)?, 1.0 - self.beta_2)?)?;
-            let denom_v = if self.amsgrad {
-                let vh = ops::maximum(&self.vhat[i].tensor(), &v2)?;
-                out.push((self.vhat[i].clone(), vh.clone()));
-                vh
-            } else {
-                v2.clone()
-            };
-            let step_ = ops::divide(&ops::multiply(&m2, &alpha)?, &ops::add(&ops::sqrt(&denom_v)?, self.epsilon)?)?;
-            out.push((self.m[i].clone(), m2));
-            out.push((self.v[i].clone(), v2));
-            out.push((var.clone(), ops::subtract(&var.tensor(), &step_)?));
-        }
-        Ok(out)
+    fn update_step(&self, i: usize, g: &Tensor, w: &Tensor, s: &StepInfo, out: &mut Vec<Assign>) -> Result<Tensor> {
+        // alpha = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)
+        let b1t = ops::power(self.beta_1, &s.local_step)?;
+        let b2t = ops::power(self.beta_2, &s.local_step)?;
+        let alpha = ops::divide(&ops::multiply(&s.lr, &ops::sqrt(&ops::subtract(1.0, &b2t)?)?)?, &ops::subtract(1.0, &b1t)?)?;
+        let m = self.momentums[i].tensor();
+        let v = self.velocities[i].tensor();
+        let m = ops::add(&m, &ops::multiply(&ops::subtract(g, &m)?, 1.0 - self.beta_1)?)?;
+        let v = ops::add(&v, &ops::multiply(&ops::subtract(&ops::square(g)?, &v)?, 1.0 - self.beta_2)?)?;
+        out.push((self.momentums[i].clone(), m.clone()));
+        out.push((self.velocities[i].clone(), v.clone()));
+        let v = if self.amsgrad {
+            let vh = ops::maximum(&self.velocity_hats[i].tensor(), &v)?;
+            out.push((self.velocity_hats[i].clone(), vh.clone()));
+            vh
+        } else {
+            v
+        };
+        ops::subtract(w, &ops::divide(&ops::multiply(&m, &alpha)?, &ops::add(&ops::sqrt(&v)?, self.epsilon)?)?)
     }
 }

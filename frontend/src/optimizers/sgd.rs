@@ -1,5 +1,6 @@
-//! `keras.optimizers.SGD` with momentum and Nesterov.
-use super::{slot, Optimizer, OptimizerBase};
+//! `keras.optimizers.SGD`: plain, with momentum, or Nesterov momentum.
+use super::base::{common_arguments, Assign, LearningRate, OptimizerBase, StepInfo};
+use super::{require, slots_for, Optimizer};
 use crate::error::Result;
 use crate::ops;
 use crate::tensor::Tensor;
@@ -9,13 +10,21 @@ pub struct Sgd {
     base: OptimizerBase,
     pub momentum: f64,
     pub nesterov: bool,
-    moments: Vec<Variable>,
+    momentums: Vec<Variable>,
+}
+
+impl Default for Sgd {
+    /// Keras's defaults: learning rate 0.01, no momentum.
+    fn default() -> Sgd {
+        Sgd::new(0.01)
+    }
 }
 
 impl Sgd {
-    pub fn new(learning_rate: f64) -> Sgd {
-        Sgd { base: OptimizerBase::new("sgd", learning_rate), momentum: 0.0, nesterov: false, moments: Vec::new() }
+    pub fn new(learning_rate: impl Into<LearningRate>) -> Sgd {
+        Sgd { base: OptimizerBase::new("SGD", learning_rate), momentum: 0.0, nesterov: false, momentums: Vec::new() }
     }
+    /// In [0, 1]; 0 is plain SGD.
     pub fn momentum(mut self, m: f64) -> Sgd {
         self.momentum = m;
         self
@@ -24,56 +33,41 @@ impl Sgd {
         self.nesterov = n;
         self
     }
-    pub fn clipnorm(mut self, c: f64) -> Sgd {
-        self.base.clipnorm = Some(c);
-        self
-    }
-    pub fn clipvalue(mut self, c: f64) -> Sgd {
-        self.base.clipvalue = Some(c);
-        self
-    }
-    pub fn global_clipnorm(mut self, c: f64) -> Sgd {
-        self.base.global_clipnorm = Some(c);
-        self
-    }
 }
+common_arguments!(Sgd);
 
 impl Optimizer for Sgd {
-    fn name(&self) -> &str {
-        "SGD"
-    }
     fn base(&self) -> &OptimizerBase {
         &self.base
     }
-    fn build(&mut self, vars: &[Variable]) -> Result<()> {
+    fn base_mut(&mut self) -> &mut OptimizerBase {
+        &mut self.base
+    }
+    fn check_args(&self) -> Result<()> {
+        require(&self.base, (0.0..=1.0).contains(&self.momentum), "momentum", "must be a float in [0, 1]", self.momentum)
+    }
+    fn build_slots(&mut self, vars: &[Variable]) -> Result<()> {
+        // Keras makes momentum slots only when there is momentum.
         if self.momentum != 0.0 {
-            self.moments = vars.iter().map(|v| slot("sgd", v, "momentum")).collect::<Result<_>>()?;
+            self.momentums = slots_for(&self.base, vars, "momentum", 0.0)?;
         }
         Ok(())
     }
     fn slots(&self) -> Vec<Variable> {
-        self.moments.clone()
+        self.momentums.clone()
     }
-    fn update(&self, grads: &[Tensor], vars: &[Variable], lr: &Tensor, _step: &Tensor) -> Result<Vec<(Variable, Tensor)>> {
-        let mut out = Vec::new();
-        for (i, (g, v)) in grads.iter().zip(vars).enumerate() {
-            let w = v.tensor();
-            let lr_g = ops::multiply(g, lr)?;
-            if self.momentum == 0.0 {
-                out.push((v.clone(), ops::subtract(&w, &lr_g)?));
-                continue;
-            }
-            // m = m * momentum - lr * g; w += m (or, Nesterov, w += m * momentum - lr * g)
-            let m_var = &self.moments[i];
-            let m = ops::subtract(&ops::multiply(&m_var.tensor(), self.momentum)?, &lr_g)?;
-            let new_w = if self.nesterov {
-                ops::subtract(&ops::add(&w, &ops::multiply(&m, self.momentum)?)?, &lr_g)?
-            } else {
-                ops::add(&w, &m)?
-            };
-            out.push((m_var.clone(), m));
-            out.push((v.clone(), new_w));
+    fn update_step(&self, i: usize, g: &Tensor, w: &Tensor, s: &StepInfo, out: &mut Vec<Assign>) -> Result<Tensor> {
+        let lr_g = ops::multiply(g, &s.lr)?;
+        if self.momentum == 0.0 {
+            return ops::subtract(w, &lr_g);
         }
-        Ok(out)
+        // m = m * momentum - g * lr; w += m, or with Nesterov w += m * momentum - g * lr
+        let m = ops::subtract(&ops::multiply(&self.momentums[i].tensor(), self.momentum)?, &lr_g)?;
+        out.push((self.momentums[i].clone(), m.clone()));
+        if self.nesterov {
+            ops::add(w, &ops::subtract(&ops::multiply(&m, self.momentum)?, &lr_g)?)
+        } else {
+            ops::add(w, &m)
+        }
     }
 }

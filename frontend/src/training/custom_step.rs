@@ -20,6 +20,7 @@ pub struct StepCtx<'a> {
     compiled: &'a mut Compiled,
     cx: CallCtx,
     assigns: Vec<(Variable, Tensor)>,
+    sample_weight: Option<Tensor>,
 }
 
 impl StepCtx<'_> {
@@ -30,24 +31,25 @@ impl StepCtx<'_> {
     pub fn trainable_weights(&self) -> Vec<Variable> {
         self.net.trainable_weights()
     }
-    /// The compiled loss(es), weighted, summed over outputs.
+    /// The batch's sample weights (`fit(sample_weight=...)` or `class_weight`), if any.
+    pub fn sample_weight(&self) -> Option<&Tensor> {
+        self.sample_weight.as_ref()
+    }
+    /// The compiled loss(es), weighted per output and by the batch's sample weights,
+    /// summed over outputs.
     pub fn compute_loss(&mut self, ys: &[Tensor], preds: &[Tensor]) -> Result<Tensor> {
-        Ok(Model::total_loss(self.compiled, ys, preds)?.0)
+        Ok(Model::total_loss(self.compiled, ys, preds, self.sample_weight.as_ref())?.0)
     }
     /// The compiled optimizer's update for these gradients (applied after the step).
     pub fn apply_gradients(&mut self, grads: &[Tensor], vars: &[Variable]) -> Result<()> {
         let a = self.compiled.optimizer.apply(grads, vars)?;
         self.assign(a)
     }
-    /// Update the compiled metrics with this batch.
+    /// Update the compiled metrics with this batch (the weighted ones with its sample
+    /// weights).
     pub fn update_metrics(&mut self, ys: &[Tensor], preds: &[Tensor]) -> Result<()> {
         Model::ensure_metrics(self.compiled, preds.len())?;
-        let mut a = Vec::new();
-        for (o, m) in &self.compiled.metrics {
-            let (y, p) = (ys.get(*o), preds.get(*o));
-            let (Some(y), Some(p)) = (y, p) else { crate::bail!("update_metrics: no output {o}") };
-            a.extend(m.update(y, p)?);
-        }
+        let a = Model::metric_updates(self.compiled, ys, preds, self.sample_weight.as_ref())?;
         self.assign(a)
     }
     /// New values for variables, written after the step (weights, slots, state).
@@ -72,15 +74,16 @@ impl Model {
         }
     }
 
-    pub(crate) fn trace_custom_train(&mut self, xt: &[TensorType], yt: &[TensorType]) -> Result<Step> {
+    pub(crate) fn trace_custom_train(&mut self, xt: &[TensorType], yt: &[TensorType], swt: Option<&TensorType>) -> Result<Step> {
         let mut f = self.custom_step.take().ok_or_else(|| Error::msg("internal: no custom step"))?;
         let s = Graph::new();
         let _active = s.activate();
         let xs: Vec<Tensor> = xt.iter().enumerate().map(|(i, t)| s.input(&format!("x{i}"), t.clone())).collect();
         let ys: Vec<Tensor> = yt.iter().enumerate().map(|(i, t)| s.input(&format!("y{i}"), t.clone())).collect();
+        let sample_weight = swt.map(|t| s.input("sw", t.clone()));
         let result = (|| {
             let compiled = self.compiled.as_mut().ok_or_else(|| Error::msg("you must call compile() before training"))?;
-            let mut ctx = StepCtx { net: self.net.as_mut(), compiled, cx: CallCtx::new(true), assigns: Vec::new() };
+            let mut ctx = StepCtx { net: self.net.as_mut(), compiled, cx: CallCtx::new(true), assigns: Vec::new(), sample_weight };
             let loss = f(&mut ctx, &xs, &ys)?;
             if loss.rank() != 0 {
                 crate::bail!("a custom train step must return a scalar loss, got {}", loss.ty());

@@ -1,336 +1,15 @@
-//! `compile`, `fit`, `evaluate`, `predict`, `train_on_batch`: the loops around the
-//! traced steps. Each step is traced once per input signature with a symbolic batch axis
-//! (`N`), so the last, smaller batch of an epoch reuses the same step. Models may have
-//! several inputs (`x0`, `x1`, ...) and outputs (`y0`, ...), each output with its loss.
-use super::callbacks::{CallbackCtx, History, Logs};
-use super::step::{JitCompile, Step};
-use super::{Compile, Fit};
-use crate::data::{sample_count, take_rows, ArrayDataset, Dataset};
-use crate::error::{Error, Result};
-use crate::graph::{Graph, ParamSource};
-use crate::layers::{invoke, CallCtx};
-use crate::metrics::Metric;
-use crate::models::model::{with_batch, Compiled, Sig};
+//! `fit`: epochs of train steps with the callbacks around them, in Keras's order
+//! (`on_train_begin`; per epoch `on_epoch_begin`, per batch `on_train_batch_begin/end`,
+//! the validation `evaluate` with its test hooks, `on_epoch_end`; `on_train_end`).
+use super::batches::{accumulate, check_samples, class_weights_to_sample_weights, host_type, hosts, rows, run_step, Arrays, Batch};
+use super::callbacks::{Callback, CallbackList, History, Logs, Params, ProgbarLogger};
+use super::Fit;
+use crate::data::{ArrayDataset, Dataset};
+use crate::error::Result;
 use crate::models::Model;
-use crate::tensor::Tensor;
-use kc_compiler::autodiff::grad_keeping_outputs;
-use kc_ir::TensorType;
-use kc_runtime::HostTensor;
-use std::io::Write;
-use std::time::Instant;
-
-/// The arrays of one side of the data: one per model input (or output).
-pub struct Arrays(pub Vec<Tensor>);
-
-impl From<&Tensor> for Arrays {
-    fn from(t: &Tensor) -> Arrays {
-        Arrays(vec![t.clone()])
-    }
-}
-impl From<Tensor> for Arrays {
-    fn from(t: Tensor) -> Arrays {
-        Arrays(vec![t])
-    }
-}
-impl From<Vec<Tensor>> for Arrays {
-    fn from(v: Vec<Tensor>) -> Arrays {
-        Arrays(v)
-    }
-}
-impl From<&[Tensor]> for Arrays {
-    fn from(v: &[Tensor]) -> Arrays {
-        Arrays(v.to_vec())
-    }
-}
-impl<const K: usize> From<[&Tensor; K]> for Arrays {
-    fn from(v: [&Tensor; K]) -> Arrays {
-        Arrays(v.iter().map(|t| (*t).clone()).collect())
-    }
-}
-
-fn host_type(h: &HostTensor) -> TensorType {
-    TensorType::known(h.dtype(), &h.shape().iter().map(|&d| d as u64).collect::<Vec<_>>())
-}
-
-fn hosts(a: Arrays) -> Result<Vec<HostTensor>> {
-    a.0.iter().map(|t| t.host()).collect()
-}
-
-fn batch_types(v: &[HostTensor]) -> Vec<TensorType> {
-    v.iter().map(|h| with_batch(&host_type(h))).collect()
-}
-
-fn rows(v: &[HostTensor], idx: &[usize]) -> Result<Vec<HostTensor>> {
-    v.iter().map(|h| take_rows(h, idx)).collect()
-}
-
-/// `("x0", ..), ("y0", ..)` for a step's named inputs.
-fn named<'a>(xs: &'a [HostTensor], ys: &'a [HostTensor]) -> (Vec<String>, Vec<&'a HostTensor>) {
-    let mut names: Vec<String> = (0..xs.len()).map(|i| format!("x{i}")).collect();
-    names.extend((0..ys.len()).map(|i| format!("y{i}")));
-    (names, xs.iter().chain(ys).collect())
-}
-
-fn run_step(step: &Step, xs: &[HostTensor], ys: &[HostTensor]) -> Result<Vec<HostTensor>> {
-    let (names, vals) = named(xs, ys);
-    let inputs: Vec<(&str, &HostTensor)> = names.iter().map(|s| s.as_str()).zip(vals).collect();
-    step.run(&inputs)
-}
-
-/// Add a step's scalar outputs (the logged losses), weighted by the batch's sample
-/// count, to the running sums.
-fn accumulate(sums: &mut Vec<f64>, outs: &[HostTensor], size: usize) {
-    sums.resize(outs.len(), 0.0);
-    for (s, o) in sums.iter_mut().zip(outs) {
-        *s += o.to_f64_vec()[0] * size as f64;
-    }
-}
-
-fn check_samples(xs: &[HostTensor], ys: &[HostTensor]) -> Result<usize> {
-    let mut all: Vec<(String, &HostTensor)> = xs.iter().enumerate().map(|(i, h)| (if xs.len() == 1 { "x".into() } else { format!("x[{i}]") }, h)).collect();
-    all.extend(ys.iter().enumerate().map(|(i, h)| (if ys.len() == 1 { "y".into() } else { format!("y[{i}]") }, h)));
-    let refs: Vec<(&str, &HostTensor)> = all.iter().map(|(n, h)| (n.as_str(), *h)).collect();
-    sample_count(&refs)
-}
+use std::collections::BTreeMap;
 
 impl Model {
-    /// `model.compile(optimizer=..., loss=..., metrics=[...], jit_compile=...)`.
-    pub fn compile(&mut self, c: Compile) -> Result<()> {
-        let r = c.resolve()?;
-        let (target, why) = r.jit.resolve()?;
-        self.jit_report = why;
-        self.compiled = Some(Compiled {
-            optimizer: r.optimizer,
-            losses: r.losses,
-            loss_weights: r.loss_weights,
-            metric_names: r.metrics,
-            metrics: Vec::new(),
-            output_names: Vec::new(),
-            jit: r.jit,
-            target,
-            jit_logged: false,
-            optimizer_built: false,
-            train: None,
-            test: None,
-            predict: None,
-        });
-        Ok(())
-    }
-
-    fn compiled(&mut self) -> Result<&mut Compiled> {
-        self.compiled.as_mut().ok_or_else(|| Error::msg("you must call compile() before training or evaluating the model"))
-    }
-
-    /// Call the network on symbolic inputs `x0..` of a new trace.
-    fn trace_forward(&mut self, g: &Graph, xt: &[TensorType], training: bool) -> Result<(Vec<Tensor>, Vec<Tensor>, CallCtx)> {
-        let _active = g.activate();
-        let xs: Vec<Tensor> = xt.iter().enumerate().map(|(i, t)| g.input(&format!("x{i}"), t.clone())).collect();
-        let cx = CallCtx::new(training);
-        let outs = invoke(self.net.as_mut(), &xs, &cx)?;
-        let names = self.output_names(outs.len());
-        if let Some(c) = self.compiled.as_mut() {
-            c.output_names = names;
-        }
-        Ok((xs, outs, cx))
-    }
-
-    /// The compiled metrics for each of `n_out` outputs (made once the count is known).
-    pub(crate) fn ensure_metrics(c: &mut Compiled, n_out: usize) -> Result<()> {
-        if c.metrics.is_empty() && !c.metric_names.is_empty() {
-            for o in 0..n_out {
-                let loss_name = &c.losses[if c.losses.len() == 1 { 0 } else { o }].name;
-                for m in &c.metric_names {
-                    let mut metric = Metric::resolve(m, loss_name)?;
-                    if n_out > 1 {
-                        let out = c.output_names.get(o).cloned().unwrap_or_else(|| format!("output_{o}"));
-                        metric.name = format!("{out}_{}", metric.name);
-                    }
-                    c.metrics.push((o, metric));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The total loss (weighted per output) and, for several outputs, each output's
-    /// weighted loss (logged as `<output>_loss`, as Keras does); makes the per-output
-    /// metrics on first use.
-    pub(crate) fn total_loss(c: &mut Compiled, ys: &[Tensor], outs: &[Tensor]) -> Result<(Tensor, Vec<Tensor>)> {
-        if ys.len() != outs.len() {
-            crate::bail!("the model has {} output(s) but {} target array(s) were given", outs.len(), ys.len());
-        }
-        if c.losses.len() != 1 && c.losses.len() != outs.len() {
-            crate::bail!("compile was given {} losses for a model with {} outputs", c.losses.len(), outs.len());
-        }
-        Self::ensure_metrics(c, outs.len())?;
-        let mut total: Option<Tensor> = None;
-        let mut each = Vec::new();
-        for (o, (y, p)) in ys.iter().zip(outs).enumerate() {
-            let loss = &c.losses[if c.losses.len() == 1 { 0 } else { o }];
-            let mut l = loss.call(y, p).map_err(|e| e.context(format!("loss {} (output {o})", loss.name)))?;
-            if l.rank() != 0 {
-                crate::bail!("loss {} must reduce to a scalar, got {}", loss.name, l.ty());
-            }
-            if let Some(&w) = c.loss_weights.get(o) {
-                l = crate::ops::multiply(&l, w)?;
-            }
-            if outs.len() > 1 {
-                each.push(l.clone());
-            }
-            total = Some(match total {
-                Some(t) => crate::ops::add(&t, &l)?,
-                None => l,
-            });
-        }
-        Ok((total.ok_or_else(|| Error::msg("the model has no outputs"))?, each))
-    }
-
-    /// Trace forward + loss + gradients + optimizer + metrics into one step.
-    fn trace_train(&mut self, xt: &[TensorType], yt: &[TensorType]) -> Result<Step> {
-        let weights = self.trainable_weights();
-        let c = self.compiled()?;
-        if !c.optimizer_built {
-            c.optimizer.build(&weights)?;
-            c.optimizer_built = true;
-        }
-        if self.custom_step.is_some() {
-            return self.trace_custom_train(xt, yt);
-        }
-        // 1. forward and loss, differentiated with respect to the trainable weights
-        let g = Graph::new();
-        let _active = g.activate();
-        let (_, outs, cx) = self.trace_forward(&g, xt, true)?;
-        let ys: Vec<Tensor> = yt.iter().enumerate().map(|(i, t)| g.input(&format!("y{i}"), t.clone())).collect();
-        let c = self.compiled()?;
-        let (mut loss, each) = Self::total_loss(c, &ys, &outs)?;
-        for extra in cx.take_losses() {
-            loss = crate::ops::add(&loss, &extra)?;
-        }
-        let updates = cx.take_updates();
-        let np = each.len();
-        let mut results = vec![loss];
-        results.extend(each);
-        results.extend(outs.iter().cloned());
-        results.extend(updates.iter().map(|(_, t)| t.clone()));
-        let (f, sources) = g.finish("forward", &results)?;
-        let wrt: Vec<usize> = sources.iter().enumerate().filter_map(|(i, s)| matches!(s, ParamSource::Variable(v) if v.trainable()).then_some(i)).collect();
-        let vars: Vec<_> = wrt
-            .iter()
-            .filter_map(|&i| match &sources[i] {
-                ParamSource::Variable(v) => Some(v.clone()),
-                ParamSource::Input(_) => None,
-            })
-            .collect();
-        let gf = grad_keeping_outputs(&f, &wrt, 0, "forward_grad")?;
-        // 2. the step: call the differentiated forward, then update weights and metrics
-        let s = Graph::new();
-        // (the forward trace is finished; from here on ops on variables go to the step)
-        drop(_active);
-        let _active = s.activate();
-        let xs2: Vec<Tensor> = xt.iter().enumerate().map(|(i, t)| s.input(&format!("x{i}"), t.clone())).collect();
-        let ys2: Vec<Tensor> = yt.iter().enumerate().map(|(i, t)| s.input(&format!("y{i}"), t.clone())).collect();
-        let args = sources
-            .iter()
-            .map(|src| match src {
-                ParamSource::Input(n) => {
-                    let (side, i) = n.split_at(1);
-                    let i: usize = i.parse().map_err(|_| Error::msg(format!("internal: unexpected step input {n}")))?;
-                    let t = if side == "x" { &xs2[i] } else { &ys2[i] };
-                    t.in_graph(&s)
-                }
-                ParamSource::Variable(v) => Ok(s.capture(v)),
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let res: Vec<Tensor> = s.inline(&gf, &args)?.into_iter().map(|v| s.tensor(v)).collect();
-        let (n_out, k) = (outs.len(), updates.len());
-        let logged = &res[..1 + np];
-        let preds = &res[1 + np..1 + np + n_out];
-        let grads = &res[1 + np + n_out + k..];
-        let c = self.compiled()?;
-        let mut assigns = c.optimizer.apply(grads, &vars)?;
-        for (v, t) in assigns.iter_mut() {
-            if let Some(project) = v.constraint() {
-                *t = project(t)?;
-            }
-        }
-        for (o, m) in &c.metrics {
-            assigns.extend(m.update(&ys2[*o], &preds[*o])?);
-        }
-        for (i, (v, _)) in updates.iter().enumerate() {
-            assigns.push((v.clone(), res[1 + np + n_out + i].clone()));
-        }
-        let target = self.compiled()?.target;
-        Step::build(&s, "train_step", logged, assigns, target)
-    }
-
-    /// Forward (inference mode), loss and metric updates.
-    fn trace_test(&mut self, xt: &[TensorType], yt: &[TensorType]) -> Result<Step> {
-        let g = Graph::new();
-        let _active = g.activate();
-        let (_, outs, _) = self.trace_forward(&g, xt, false)?;
-        let ys: Vec<Tensor> = yt.iter().enumerate().map(|(i, t)| g.input(&format!("y{i}"), t.clone())).collect();
-        let c = self.compiled()?;
-        let (loss, each) = Self::total_loss(c, &ys, &outs)?;
-        let mut logged = vec![loss];
-        logged.extend(each);
-        let mut assigns = Vec::new();
-        for (o, m) in &c.metrics {
-            assigns.extend(m.update(&ys[*o], &outs[*o])?);
-        }
-        let target = self.compiled()?.target;
-        Step::build(&g, "test_step", &logged, assigns, target)
-    }
-
-    fn trace_predict(&mut self, xt: &[TensorType]) -> Result<Step> {
-        let g = Graph::new();
-        let (_, outs, _) = self.trace_forward(&g, xt, false)?;
-        let target = match &self.compiled {
-            Some(c) => c.target,
-            None => JitCompile::Auto.resolve()?.0,
-        };
-        Step::build(&g, "predict_step", &outs, Vec::new(), target)
-    }
-
-    fn train_step_for(&mut self, sig: Sig) -> Result<()> {
-        let have = matches!(&self.compiled()?.train, Some((s, _)) if *s == sig);
-        if !have {
-            let step = self.trace_train(&sig.0, &sig.1)?;
-            self.compiled()?.train = Some((sig, step));
-        }
-        Ok(())
-    }
-
-    fn test_step_for(&mut self, sig: Sig) -> Result<()> {
-        let have = matches!(&self.compiled()?.test, Some((s, _)) if *s == sig);
-        if !have {
-            let step = self.trace_test(&sig.0, &sig.1)?;
-            self.compiled()?.test = Some((sig, step));
-        }
-        Ok(())
-    }
-
-    fn reset_metrics(&mut self) -> Result<()> {
-        for (_, m) in &self.compiled()?.metrics {
-            m.reset()?;
-        }
-        Ok(())
-    }
-
-    /// The logs after `seen` samples: the running means of the step's logged losses
-    /// (`sums`: the total, then one per output) and the metrics' results.
-    fn metric_logs(&mut self, prefix: &str, sums: &[f64], seen: usize) -> Result<Logs> {
-        let mut logs = Logs::new();
-        let c = self.compiled()?;
-        for (i, s) in sums.iter().enumerate() {
-            let name = if i == 0 { "loss".to_string() } else { format!("{}_loss", c.output_names.get(i - 1).cloned().unwrap_or_else(|| format!("output_{}", i - 1))) };
-            logs.insert(format!("{prefix}{name}"), s / seen.max(1) as f64);
-        }
-        for (_, m) in &c.metrics {
-            logs.insert(format!("{prefix}{}", m.name), m.result());
-        }
-        Ok(logs)
-    }
-
     /// `model.fit(x, y, ...)`: train for `epochs`, returning the per-epoch history. `x`
     /// and `y` are one array each, or one per model input / output.
     pub fn fit(&mut self, x: impl Into<Arrays>, y: impl Into<Arrays>, mut cfg: Fit) -> Result<History> {
@@ -342,7 +21,16 @@ impl Model {
             crate::bail!("validation_split must be in [0, 1), got {}", cfg.validation_split);
         }
         let (xh, yh) = (hosts(x.into())?, hosts(y.into())?);
-        let n = check_samples(&xh, &yh)?;
+        let sw = cfg.sample_weight.take().map(|w| w.host()).transpose()?;
+        if cfg.class_weight.is_some() {
+            if sw.is_some() {
+                crate::bail!("you cannot give `class_weight` and `sample_weight` at the same time");
+            }
+            if yh.len() > 1 {
+                crate::bail!("`class_weight` is only supported for models with a single output; this one has {} target arrays", yh.len());
+            }
+        }
+        let n = check_samples(&xh, &yh, sw.as_ref())?;
         if n == 0 {
             crate::bail!("fit needs at least one sample");
         }
@@ -351,236 +39,183 @@ impl Model {
         if split_at == 0 {
             crate::bail!("validation_split {} leaves no training samples out of {n}", cfg.validation_split);
         }
+        let all = Batch { x: xh, y: yh, sw };
         let val = match cfg.validation_data.take() {
-            Some((vx, vy)) => Some((vec![vx.host()?], vec![vy.host()?])),
-            None if split_at < n => {
-                let idx: Vec<usize> = (split_at..n).collect();
-                Some((rows(&xh, &idx)?, rows(&yh, &idx)?))
-            }
+            Some((vx, vy, vw)) => Some(Batch { x: vec![vx.host()?], y: vec![vy.host()?], sw: vw.map(|w| w.host()).transpose()? }),
+            None if split_at < n => Some(all.rows(&(split_at..n).collect::<Vec<_>>())?),
             None => None,
         };
-        let (tx, ty) = if split_at < n {
-            let idx: Vec<usize> = (0..split_at).collect();
-            (rows(&xh, &idx)?, rows(&yh, &idx)?)
-        } else {
-            (xh, yh)
-        };
-        let mut ds = ArrayDataset::new(tx, ty, cfg.batch_size, cfg.shuffle)?;
+        let train = if split_at < n { all.rows(&(0..split_at).collect::<Vec<_>>())? } else { all };
+        let mut ds = ArrayDataset::new(train.x, train.y, cfg.batch_size, cfg.shuffle)?;
+        if let Some(w) = train.sw {
+            ds = ds.with_sample_weight(w)?;
+        }
         self.fit_loop(&mut ds, val, cfg)
     }
 
-    /// `model.fit(dataset, ...)`: train on batches from a [`Dataset`] (validation, if any,
-    /// from `Fit::validation_data`).
+    /// `model.fit(dataset, ...)`: train on batches from a [`Dataset`] (with its sample
+    /// weights, if it gives them; validation, if any, from `Fit::validation_data`).
     pub fn fit_dataset(&mut self, ds: &mut dyn Dataset, mut cfg: Fit) -> Result<History> {
         self.compiled()?;
+        if cfg.sample_weight.is_some() {
+            crate::bail!("the `sample_weight` argument is not supported when training on a Dataset; have the dataset give the weights (Dataset::sample_weight)");
+        }
         let val = match cfg.validation_data.take() {
-            Some((vx, vy)) => Some((vec![vx.host()?], vec![vy.host()?])),
+            Some((vx, vy, vw)) => Some(Batch { x: vec![vx.host()?], y: vec![vy.host()?], sw: vw.map(|w| w.host()).transpose()? }),
             None => None,
         };
         self.fit_loop(ds, val, cfg)
     }
 
-    fn fit_loop(&mut self, ds: &mut dyn Dataset, val: Option<(Vec<HostTensor>, Vec<HostTensor>)>, mut cfg: Fit) -> Result<History> {
+    /// Batch `i` of `ds`, with its sample weights, or the class weights' (Keras turns
+    /// `class_weight` into sample weights batch by batch).
+    fn dataset_batch(ds: &mut dyn Dataset, i: usize, class_weight: Option<&BTreeMap<i64, f64>>) -> Result<Batch> {
+        let (x, y) = ds.batch(i)?;
+        let mut sw = ds.sample_weight(i)?;
+        if let Some(cw) = class_weight {
+            if sw.is_some() {
+                crate::bail!("you cannot give `class_weight` and `sample_weight` at the same time");
+            }
+            let [y0] = y.as_slice() else { crate::bail!("`class_weight` is only supported for models with a single output; the data has {} target arrays", y.len()) };
+            sw = Some(class_weights_to_sample_weights(y0, cw)?);
+        }
+        Ok(Batch { x, y, sw })
+    }
+
+    fn fit_loop(&mut self, ds: &mut dyn Dataset, val: Option<Batch>, mut cfg: Fit) -> Result<History> {
         let batches = ds.num_batches();
         if batches == 0 {
             crate::bail!("the dataset has no batches");
+        }
+        if cfg.validation_freq == 0 {
+            crate::bail!("validation_freq must be a positive integer, got 0");
         }
         let steps = cfg.steps_per_epoch.map(|s| s.min(batches)).unwrap_or(batches);
         if cfg.verbose > 0 {
             eprintln!("{}", self.jit_report);
         }
-        let weights = self.weights();
+        let class_weight = cfg.class_weight.take();
+        // Build the model and the optimizer before the callbacks see them (Keras's
+        // `_symbolic_build`): BackupAndRestore loads weights and optimizer state into
+        // them in on_train_begin.
+        let first = Self::dataset_batch(ds, 0, class_weight.as_ref())?;
+        if let Some(x0) = first.x.first() {
+            self.prepare(&host_type(x0))?;
+        }
+        let trainable = self.trainable_weights();
+        self.compiled()?.optimizer.build(&trainable)?;
+
         let mut history = History::default();
-        let mut stop = false;
-        if cfg.verbose > 0 {
-            let report = self.jit_report.clone();
-            let c = self.compiled()?;
-            if !c.jit_logged {
-                c.jit_logged = true;
-                eprintln!("{report}");
-            }
+        let mut progbar = (cfg.verbose > 0 && !cfg.callbacks.iter().any(|c| c.is_progbar())).then(ProgbarLogger::new);
+        let mut user = std::mem::take(&mut cfg.callbacks);
+        let mut list = CallbackList(user.iter_mut().map(|c| c.as_mut() as &mut dyn Callback).collect());
+        list.0.push(&mut history);
+        if let Some(p) = progbar.as_mut() {
+            list.0.push(p);
         }
-        {
-            let lr = self.compiled()?.optimizer.learning_rate();
-            let mut cx = CallbackCtx { weights: &weights, stop_training: false, learning_rate: lr };
-            for c in &mut cfg.callbacks {
-                c.on_train_begin(&mut cx)?;
-            }
-        }
-        for epoch in cfg.initial_epoch..cfg.epochs {
-            let lr = self.compiled()?.optimizer.learning_rate();
-            let mut cx = CallbackCtx { weights: &weights, stop_training: false, learning_rate: lr };
-            for c in &mut cfg.callbacks {
-                c.on_epoch_begin(epoch, &mut cx)?;
-            }
-            self.reset_metrics()?;
-            let (mut sums, mut seen) = (Vec::<f64>::new(), 0usize);
-            let start = Instant::now();
-            if cfg.verbose == 1 {
-                eprintln!("Epoch {}/{}", epoch + 1, cfg.epochs);
-            }
-            for b in 0..steps {
-                let (xb, yb) = ds.batch(b)?;
-                let size = check_samples(&xb, &yb)?;
-                if let Some(first) = xb.first() {
-                    self.prepare(&host_type(first))?;
-                }
-                self.train_step_for((batch_types(&xb), batch_types(&yb)))?;
-                let step = &self.compiled()?.train.as_ref().ok_or_else(|| Error::msg("no train step"))?.1;
-                let outs = run_step(step, &xb, &yb)?;
-                accumulate(&mut sums, &outs, size);
-                seen += size;
-                let logs = self.metric_logs("", &sums, seen)?;
-                for c in &mut cfg.callbacks {
-                    c.on_train_batch_end(b, &logs, &mut cx)?;
-                }
-                if cfg.verbose == 1 {
-                    progress(b + 1, steps, start, &logs, false);
-                }
-            }
-            ds.on_epoch_end();
-            let mut logs = self.metric_logs("", &sums, seen)?;
-            if let Some((vx, vy)) = &val {
-                let v = self.evaluate_host(vx, vy, cfg.batch_size)?;
-                logs.extend(v.into_iter().map(|(k, v)| (format!("val_{k}"), v)));
-            }
-            if cfg.verbose > 0 {
-                progress(steps, steps, start, &logs, true);
-            }
-            history.push(epoch, &logs);
-            for c in &mut cfg.callbacks {
-                c.on_epoch_end(epoch, &logs, &mut cx)?;
-            }
-            if cx.learning_rate != self.compiled()?.optimizer.learning_rate() {
-                self.compiled()?.optimizer.set_learning_rate(cx.learning_rate)?;
-            }
-            if cx.stop_training {
-                stop = true;
-                break;
-            }
-        }
-        let lr = self.compiled()?.optimizer.learning_rate();
-        let mut cx = CallbackCtx { weights: &weights, stop_training: stop, learning_rate: lr };
-        for c in &mut cfg.callbacks {
-            c.on_train_end(&mut cx)?;
-        }
+        list.set_params(&Params { verbose: cfg.verbose, epochs: cfg.epochs, steps: Some(steps) });
+        self.stop_training = false;
+        self.initial_epoch = None;
+        list.train_begin(self)?;
+        let initial = self.initial_epoch.take().unwrap_or(cfg.initial_epoch);
+        let outcome = self.epochs(ds, val.as_ref(), &cfg, steps, class_weight.as_ref(), initial, &mut list);
+        // with use_ema the moving averages become the weights, also when a callback
+        // failed (Keras does it in a `finally`)
+        let trainable = self.trainable_weights();
+        let finalized = self.compiled()?.optimizer.finalize_variable_values(&trainable);
+        let logs = outcome?;
+        finalized?;
+        list.train_end(&logs, self)?;
+        drop(list);
         Ok(history)
     }
 
-    fn evaluate_host(&mut self, xh: &[HostTensor], yh: &[HostTensor], batch_size: usize) -> Result<Logs> {
-        if batch_size == 0 {
-            crate::bail!("batch_size must be a positive integer, got 0");
-        }
-        let n = check_samples(xh, yh)?;
-        if let Some(first) = xh.first() {
-            self.prepare(&host_type(first))?;
-        }
-        self.test_step_for((batch_types(xh), batch_types(yh)))?;
-        self.reset_metrics()?;
-        let (mut sums, mut seen) = (Vec::<f64>::new(), 0usize);
-        for start in (0..n).step_by(batch_size) {
-            let idx: Vec<usize> = (start..(start + batch_size).min(n)).collect();
-            let (xb, yb) = (rows(xh, &idx)?, rows(yh, &idx)?);
-            let step = &self.compiled()?.test.as_ref().ok_or_else(|| Error::msg("no test step"))?.1;
-            let outs = run_step(step, &xb, &yb)?;
-            accumulate(&mut sums, &outs, idx.len());
-            seen += idx.len();
-        }
-        self.metric_logs("", &sums, seen)
-    }
-
-    /// `model.evaluate(x, y, batch_size)`: the loss and metrics over the data.
-    pub fn evaluate(&mut self, x: impl Into<Arrays>, y: impl Into<Arrays>, batch_size: usize) -> Result<Logs> {
-        self.compiled()?;
-        let (xh, yh) = (hosts(x.into())?, hosts(y.into())?);
-        self.evaluate_host(&xh, &yh, batch_size)
-    }
-
-    /// `model.predict(x, batch_size)` for a single-output model: the outputs for every
-    /// sample, in order.
-    pub fn predict(&mut self, x: impl Into<Arrays>, batch_size: usize) -> Result<Tensor> {
-        let mut v = self.predict_all(x, batch_size)?;
-        if v.len() != 1 {
-            crate::bail!("the model has {} outputs; use predict_all", v.len());
-        }
-        Ok(v.remove(0))
-    }
-
-    /// `model.predict` returning every output.
-    pub fn predict_all(&mut self, x: impl Into<Arrays>, batch_size: usize) -> Result<Vec<Tensor>> {
-        if batch_size == 0 {
-            crate::bail!("batch_size must be a positive integer, got 0");
-        }
-        let xh = hosts(x.into())?;
-        let n = check_samples(&xh, &[])?;
-        if let Some(first) = xh.first() {
-            self.prepare(&host_type(first))?;
-        }
-        let xt = batch_types(&xh);
-        // Cached on the model when compiled (predict works uncompiled too).
-        let cached = self.compiled.as_mut().and_then(|c| match c.predict.take() {
-            Some((t, s)) if t == xt => Some(s),
-            _ => None,
-        });
-        let step = match cached {
-            Some(s) => s,
-            None => self.trace_predict(&xt)?,
-        };
-        let mut parts: Vec<Vec<Tensor>> = Vec::new();
-        for start in (0..n).step_by(batch_size) {
-            let idx: Vec<usize> = (start..(start + batch_size).min(n)).collect();
-            let xb = rows(&xh, &idx)?;
-            let outs = run_step(&step, &xb, &[])?;
-            for (o, t) in outs.into_iter().enumerate() {
-                if parts.len() <= o {
-                    parts.push(Vec::new());
+    #[allow(clippy::too_many_arguments)]
+    fn epochs(
+        &mut self,
+        ds: &mut dyn Dataset,
+        val: Option<&Batch>,
+        cfg: &Fit,
+        steps: usize,
+        class_weight: Option<&BTreeMap<i64, f64>>,
+        initial: usize,
+        list: &mut CallbackList,
+    ) -> Result<Logs> {
+        let mut training_logs = Logs::new();
+        for epoch in initial..cfg.epochs {
+            self.reset_metrics()?;
+            list.epoch_begin(epoch, self)?;
+            let (mut sums, mut seen) = (Vec::<f64>::new(), 0usize);
+            for b in 0..steps {
+                list.train_batch_begin(b, self)?;
+                let batch = Self::dataset_batch(ds, b, class_weight)?;
+                let size = batch.samples()?;
+                if let Some(x0) = batch.x.first() {
+                    self.prepare(&host_type(x0))?;
                 }
-                parts[o].push(Tensor::from_host(t));
+                let step = self.train_step_for(batch.sig())?;
+                let outs = run_step(step, &batch)?;
+                accumulate(&mut sums, &outs, size);
+                seen += size;
+                let logs = self.metric_logs(&sums, seen)?;
+                list.train_batch_end(b, &logs, self)?;
+                if self.stop_training {
+                    break;
+                }
+            }
+            ds.on_epoch_end();
+            let mut logs = self.metric_logs(&sums, seen)?;
+            if let Some(v) = val.filter(|_| (epoch + 1) % cfg.validation_freq == 0) {
+                let vl = self.evaluate_loop(v, cfg.batch_size, None, list)?;
+                logs.extend(vl.into_iter().map(|(k, v)| (format!("val_{k}"), v)));
+            }
+            list.epoch_end(epoch, &mut logs, self)?;
+            training_logs = logs;
+            if self.stop_training {
+                break;
             }
         }
-        if let Some(c) = self.compiled.as_mut() {
-            c.predict = Some((xt, step));
-        }
-        parts.iter().map(|p| crate::ops::concatenate(p, 0)).collect()
+        Ok(training_logs)
     }
 
-    /// One gradient step on one batch; returns the loss.
-    pub fn train_on_batch(&mut self, x: impl Into<Arrays>, y: impl Into<Arrays>) -> Result<f64> {
-        self.compiled()?;
-        let (xh, yh) = (hosts(x.into())?, hosts(y.into())?);
-        check_samples(&xh, &yh)?;
-        if let Some(first) = xh.first() {
-            self.prepare(&host_type(first))?;
+    /// The validation or test batches of `data`, for `evaluate_loop`.
+    pub(crate) fn test_batches(data: &Batch, batch_size: usize, steps: Option<usize>) -> Result<Vec<Vec<usize>>> {
+        if batch_size == 0 {
+            crate::bail!("batch_size must be a positive integer, got 0");
         }
-        self.train_step_for((batch_types(&xh), batch_types(&yh)))?;
-        let step = &self.compiled()?.train.as_ref().ok_or_else(|| Error::msg("no train step"))?.1;
-        Ok(run_step(step, &xh, &yh)?[0].to_f64_vec()[0])
+        let n = data.samples()?;
+        if n == 0 {
+            crate::bail!("evaluate needs at least one sample");
+        }
+        let all: Vec<Vec<usize>> = (0..n).step_by(batch_size).map(|s| (s..(s + batch_size).min(n)).collect()).collect();
+        Ok(match steps {
+            Some(k) => all.into_iter().take(k).collect(),
+            None => all,
+        })
     }
-}
 
-/// Keras-style progress: `469/469 ━━━━━━━━━━━━━━━━━━━━ 3s 6ms/step - accuracy: 0.8213 - loss: 0.5112`.
-fn progress(done: usize, total: usize, start: Instant, logs: &Logs, last: bool) {
-    // Redraw at most ~20 times per epoch, and always at the end.
-    let every = (total / 20).max(1);
-    if !last && done % every != 0 {
-        return;
-    }
-    let width = 20;
-    let filled = (done * width) / total.max(1);
-    let bar: String = "━".repeat(filled) + &" ".repeat(width - filled);
-    let secs = start.elapsed().as_secs_f64();
-    let per = secs * 1e3 / done.max(1) as f64;
-    let metrics: Vec<String> = logs.iter().map(|(k, v)| format!("{k}: {v:.4}")).collect();
-    let line = format!("{done}/{total} {bar} {}s {per:.0}ms/step - {}", secs.round() as u64, metrics.join(" - "));
-    let mut err = std::io::stderr();
-    use std::io::IsTerminal;
-    if !err.is_terminal() && !last {
-        return;
-    }
-    if last {
-        let _ = writeln!(err, "\r{line}");
-    } else {
-        let _ = write!(err, "\r{line}");
-        let _ = err.flush();
+    /// `evaluate`'s loop: the test step over `data` in batches, with the test hooks.
+    pub(crate) fn evaluate_loop(&mut self, data: &Batch, batch_size: usize, steps: Option<usize>, list: &mut CallbackList) -> Result<Logs> {
+        let batches = Self::test_batches(data, batch_size, steps)?;
+        if let Some(x0) = data.x.first() {
+            self.prepare(&host_type(x0))?;
+        }
+        self.test_step_for(data.sig())?;
+        list.test_begin(self)?;
+        self.reset_metrics()?;
+        let (mut sums, mut seen) = (Vec::<f64>::new(), 0usize);
+        for (b, idx) in batches.iter().enumerate() {
+            list.test_batch_begin(b, self)?;
+            let batch = Batch { x: rows(&data.x, idx)?, y: rows(&data.y, idx)?, sw: data.sw.as_ref().map(|w| crate::data::take_rows(w, idx)).transpose()? };
+            let step = self.test_step_for(batch.sig())?;
+            let outs = run_step(step, &batch)?;
+            accumulate(&mut sums, &outs, idx.len());
+            seen += idx.len();
+            let logs = self.metric_logs(&sums, seen)?;
+            list.test_batch_end(b, &logs, self)?;
+        }
+        let logs = self.metric_logs(&sums, seen)?;
+        list.test_end(&logs, self)?;
+        Ok(logs)
     }
 }

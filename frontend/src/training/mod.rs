@@ -1,12 +1,22 @@
 //! The trainer: `compile`, `fit`, `evaluate`, `predict` and their configuration.
+//!
+//! - `trace.rs`: compiling a model and tracing its train/test/predict steps;
+//! - `fit.rs`, `evaluate.rs`: the loops around the steps, with the callbacks;
+//! - `batches.rs`: host-side helpers (arrays, batches, class weights);
+//! - `args.rs`: `Fit`, `Evaluate`, `Predict` (keyword arguments as builders).
+mod args;
+mod batches;
 pub mod callbacks;
 mod custom_step;
+mod evaluate;
 mod fit;
-pub use custom_step::{StepCtx, TrainStepFn};
-pub use fit::Arrays;
 pub mod step;
+mod trace;
 
+pub use args::{Evaluate, Fit, Predict};
+pub use batches::Arrays;
 pub use callbacks::{Callback, EarlyStopping, History, Logs};
+pub use custom_step::{StepCtx, TrainStepFn};
 pub use step::{JitCompile, Step, Target};
 
 use crate::error::Result;
@@ -53,12 +63,20 @@ pub struct Compile {
     pub(crate) loss: Vec<LossArg>,
     pub(crate) loss_weights: Vec<f64>,
     pub(crate) metrics: Vec<String>,
+    pub(crate) weighted_metrics: Vec<String>,
     pub(crate) jit_compile: JitCompile,
 }
 
 impl Default for Compile {
     fn default() -> Compile {
-        Compile { optimizer: "rmsprop".into(), loss: Vec::new(), loss_weights: Vec::new(), metrics: Vec::new(), jit_compile: JitCompile::Auto }
+        Compile {
+            optimizer: "rmsprop".into(),
+            loss: Vec::new(),
+            loss_weights: Vec::new(),
+            metrics: Vec::new(),
+            weighted_metrics: Vec::new(),
+            jit_compile: JitCompile::Auto,
+        }
     }
 }
 
@@ -69,6 +87,7 @@ pub(crate) struct Resolved {
     pub losses: Vec<Loss>,
     pub loss_weights: Vec<f64>,
     pub metrics: Vec<String>,
+    pub weighted_metrics: Vec<String>,
     pub jit: JitCompile,
 }
 
@@ -95,8 +114,16 @@ impl Compile {
         self.loss_weights = w.to_vec();
         self
     }
+    /// Metrics of every output, not weighted by `sample_weight`/`class_weight`.
     pub fn metrics(mut self, m: &[&str]) -> Compile {
         self.metrics = m.iter().map(|s| s.to_string()).collect();
+        self
+    }
+    /// Metrics of every output updated with the sample weights (Keras's
+    /// `weighted_metrics`); one named like an unweighted metric is logged as
+    /// `weighted_<name>`.
+    pub fn weighted_metrics(mut self, m: &[&str]) -> Compile {
+        self.weighted_metrics = m.iter().map(|s| s.to_string()).collect();
         self
     }
     pub fn jit_compile(mut self, j: JitCompile) -> Compile {
@@ -109,6 +136,8 @@ impl Compile {
             OptimizerArg::Name(n) => optimizers::get(&n)?,
             OptimizerArg::Value(o) => o,
         };
+        // Bad optimizer arguments fail here, as Keras's constructors do.
+        optimizer.check()?;
         if self.loss.is_empty() {
             crate::bail!("compile needs a loss (e.g. loss(\"sparse_categorical_crossentropy\"))");
         }
@@ -124,80 +153,10 @@ impl Compile {
             crate::bail!("loss_weights has {} entries for {} losses", self.loss_weights.len(), losses.len());
         }
         // Unknown metric names fail here, as in Keras, not at the first fit.
-        for m in &self.metrics {
+        for m in self.metrics.iter().chain(&self.weighted_metrics) {
             Metric::resolve(m, &losses[0].name)?;
         }
-        Ok(Resolved { optimizer, losses, loss_weights: self.loss_weights, metrics: self.metrics, jit: self.jit_compile })
+        Ok(Resolved { optimizer, losses, loss_weights: self.loss_weights, metrics: self.metrics, weighted_metrics: self.weighted_metrics, jit: self.jit_compile })
     }
 }
 
-/// `model.fit(...)`'s keyword arguments, as a builder.
-pub struct Fit {
-    pub batch_size: usize,
-    pub epochs: usize,
-    pub initial_epoch: usize,
-    pub validation_split: f64,
-    pub shuffle: bool,
-    pub verbose: u8,
-    pub steps_per_epoch: Option<usize>,
-    pub callbacks: Vec<Box<dyn Callback>>,
-    pub(crate) validation_data: Option<(crate::Tensor, crate::Tensor)>,
-}
-
-impl Default for Fit {
-    fn default() -> Fit {
-        Fit {
-            batch_size: 32,
-            epochs: 1,
-            initial_epoch: 0,
-            validation_split: 0.0,
-            shuffle: true,
-            verbose: 1,
-            steps_per_epoch: None,
-            callbacks: Vec::new(),
-            validation_data: None,
-        }
-    }
-}
-
-impl Fit {
-    pub fn new() -> Fit {
-        Fit::default()
-    }
-    pub fn batch_size(mut self, b: usize) -> Fit {
-        self.batch_size = b;
-        self
-    }
-    pub fn epochs(mut self, e: usize) -> Fit {
-        self.epochs = e;
-        self
-    }
-    pub fn initial_epoch(mut self, e: usize) -> Fit {
-        self.initial_epoch = e;
-        self
-    }
-    pub fn validation_split(mut self, v: f64) -> Fit {
-        self.validation_split = v;
-        self
-    }
-    pub fn validation_data(mut self, x: crate::Tensor, y: crate::Tensor) -> Fit {
-        self.validation_data = Some((x, y));
-        self
-    }
-    pub fn shuffle(mut self, s: bool) -> Fit {
-        self.shuffle = s;
-        self
-    }
-    pub fn verbose(mut self, v: u8) -> Fit {
-        self.verbose = v;
-        self
-    }
-    pub fn steps_per_epoch(mut self, s: usize) -> Fit {
-        self.steps_per_epoch = Some(s);
-        self
-    }
-    pub fn callback(mut self, c: impl Callback + 'static) -> Fit {
-        self.callbacks.push(Box::new(c));
-        self
-    }
-}
