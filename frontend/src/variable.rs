@@ -112,11 +112,11 @@ impl Variable {
     }
 
     /// The device buffer to donate to a step that overwrites this variable: taken out of
-    /// the variable (the step gives it a new one), or the host value uploaded now. The
-    /// host copy is refreshed first when it is stale, so the value survives a step that
-    /// fails after the buffer was consumed.
+    /// the variable (the step gives it a new one), or the host value uploaded now. (The
+    /// host copy is not refreshed first: that would copy every weight back each step. A
+    /// step that fails after its arguments were checked — the plugin running out of
+    /// memory — leaves the variable at its last host value.)
     pub fn donate_buffer(&self, xla: &kc_runtime::xla::Xla) -> crate::Result<Buffer> {
-        self.sync_host()?;
         let taken = self.0.device.borrow_mut().take();
         if let Some(rc) = taken {
             match Rc::try_unwrap(rc) {
@@ -124,6 +124,8 @@ impl Variable {
                 Err(rc) => *self.0.device.borrow_mut() = Some(rc),
             }
         }
+        self.sync_host()?;
+        self.0.host_stale.set(false);
         Ok(xla.upload(&self.0.value.borrow())?)
     }
 
