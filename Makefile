@@ -69,7 +69,7 @@ build: deps
 
 demo: data pjrt
 	@echo "== kc demo: an MLP trained on Fashion-MNIST (60000 train / 10000 test images) with kc's Keras API"
-	@echo "== the program is examples/fashion_mnist_mlp.rs; it runs on the reference interpreter until the XLA lowering lands"
+	@echo "== the program is examples/fashion_mnist_mlp.rs; it runs on XLA when the PJRT plugin is installed (make pjrt), else on the reference interpreter"
 	$(CARGO) run --release --example fashion_mnist_mlp
 
 # The first demo, kept: a nearest-centroid classifier written directly in kc IR.
