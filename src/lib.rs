@@ -19,7 +19,7 @@ pub mod prelude {
     pub use kc_frontend::initializers::Initializer;
     pub use kc_frontend::regularizers::Regularizer;
     pub use kc_frontend::{
-        set_random_seed, Activation, Adam, Compile, Dense, EarlyStopping, Evaluate, Fit, Predict, Flatten, History, Input, JitCompile, Layer, Loss, Metric, Shared,
+        set_random_seed, Activation, Adam, Compile, Dense, EarlyStopping, Evaluate, Fit, Predict, Flatten, History, Input, JitCompile, Layer, Loss, Target, Metric, Shared,
         Model, Optimizer, Sequential, Sgd, Tensor, Variable, AdamW, RmsProp,
     };
     pub use kc_frontend::{
