@@ -26,6 +26,10 @@ pub mod prelude {
         Add, Average, Concatenate, Dot, Dropout, Embedding, Identity, Lambda, LeakyReLU, Maximum, Minimum, Multiply, PReLU, Permute, ReLU,
         RepeatVector, Rescaling, Reshape, SeedGenerator, Softmax, Subtract, ELU,
     };
+    pub use kc_frontend::{
+        Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D,
+        SeparableConv2D,
+    };
     pub use kc_ir::{parse_module, print_module, verify_module, DType, Dim, Module, OpKind, Shape, TensorType};
     pub use kc_runtime::{interp, HostTensor};
 }

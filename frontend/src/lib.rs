@@ -39,6 +39,9 @@ pub use layers::{
     Activation, Add, Average, Concatenate, Dense, Dot, Dropout, Embedding, Flatten, Identity, Input, Lambda, Layer, LeakyReLU, Maximum, Minimum,
     Multiply, PReLU, ReLU, RepeatVector, Permute, Rescaling, Reshape, Shared, Softmax, Subtract, ELU,
 };
+pub use layers::{
+    Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
+};
 pub use losses::Loss;
 pub use metrics::Metric;
 pub use models::{Functional, Model, Sequential};

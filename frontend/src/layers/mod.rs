@@ -6,13 +6,16 @@
 //!
 //! One file per Keras family: `core` (Input, Dense, Activation, Identity, Lambda),
 //! `embedding`, `reshaping`, `regularization` (Dropout), `preprocessing` (Rescaling),
-//! `merging`, `activations` (the activation layers); `weights` holds what layers with
-//! weights share (creation, regularization penalties, constraints).
+//! `merging`, `activations` (the activation layers), `conv` (Conv and ConvTranspose
+//! 1D-3D), `conv_depthwise` (Depthwise and Separable); `weights` holds what layers with
+//! weights share (creation, regularization penalties, constraints), `conv_common` what
+//! the convolutions share, `spatial` the int-or-tuple arguments and data formats of
+//! every spatial layer. `registry` (+ `registry_conv`) builds layers from configs.
 
 /// The `Layer` methods every layer implements the same way, from `name` and `built`
 /// fields.
 macro_rules! layer_basics {
-    ($class:literal) => {
+    ($class:expr) => {
         fn name(&self) -> &str {
             &self.name
         }
@@ -52,18 +55,27 @@ pub trait Named: Sized {
     fn with_name(self, n: &str) -> Self;
 }
 
+#[macro_use]
+mod conv_common;
+
 mod activations;
+mod conv;
+mod conv_depthwise;
 mod core;
 mod embedding;
 mod merging;
 mod preprocessing;
 mod regularization;
 mod registry;
+mod registry_conv;
 mod reshaping;
 mod shared;
+mod spatial;
 mod weights;
 
 pub use self::activations::{PReLU, ReLU, Softmax, ELU, LeakyReLU};
+pub use self::conv::{Conv, Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, ConvTranspose};
+pub use self::conv_depthwise::{DepthwiseConv, DepthwiseConv1D, DepthwiseConv2D, SeparableConv, SeparableConv1D, SeparableConv2D};
 pub use self::core::{keras_shape, Activation, Dense, Identity, Input, Lambda};
 pub use self::embedding::Embedding;
 pub use self::merging::{Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract};
@@ -71,6 +83,7 @@ pub use self::preprocessing::Rescaling;
 pub use self::registry::{classes as config_classes, deserialize, from_config};
 pub use self::regularization::Dropout;
 pub use self::reshaping::{Flatten, Permute, RepeatVector, Reshape};
+pub use self::spatial::Ints;
 pub use shared::Shared;
 
 use crate::config::Config;

@@ -1,6 +1,7 @@
 //! Layers from Keras configs (`Layer.from_config`): one table row per class, each
 //! reading the keys its `get_config` writes. Unknown keys are an error naming them, so a
 //! config kc cannot honour fails loudly instead of building a different layer.
+use super::registry_conv::*;
 use super::*;
 use crate::config::{self, Config};
 use crate::constraints::Constraint;
@@ -52,6 +53,16 @@ const CLASSES: &[(&str, &[&str], Build)] = &[
     ("PReLU", &["alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes"], prelu),
     ("ELU", &["alpha"], |c| boxed(c, ELU::new().alpha(number(c, "alpha", Some(1.0))?))),
     ("Softmax", &["axis"], |c| boxed(c, Softmax::over(&config::axes_or(c, "axis", &[-1])?))),
+    ("Conv1D", CONV_KEYS, conv::<1>),
+    ("Conv2D", CONV_KEYS, conv::<2>),
+    ("Conv3D", CONV_KEYS, conv::<3>),
+    ("Conv1DTranspose", CONV_TRANSPOSE_KEYS, conv_transpose::<1>),
+    ("Conv2DTranspose", CONV_TRANSPOSE_KEYS, conv_transpose::<2>),
+    ("Conv3DTranspose", CONV_TRANSPOSE_KEYS, conv_transpose::<3>),
+    ("DepthwiseConv1D", DEPTHWISE_KEYS, depthwise::<1>),
+    ("DepthwiseConv2D", DEPTHWISE_KEYS, depthwise::<2>),
+    ("SeparableConv1D", SEPARABLE_KEYS, separable::<1>),
+    ("SeparableConv2D", SEPARABLE_KEYS, separable::<2>),
 ];
 
 /// A layer from its Keras class name and config (`name` included).
@@ -88,7 +99,7 @@ pub fn classes() -> Vec<&'static str> {
 }
 
 /// The layer, named as the config says (else it keeps its automatic name).
-fn boxed<L: Layer + Named + 'static>(c: &Config, layer: L) -> Result<Box<dyn Layer>> {
+pub(super) fn boxed<L: Layer + Named + 'static>(c: &Config, layer: L) -> Result<Box<dyn Layer>> {
     match c.get("name") {
         None | Some(Value::Null) => Ok(Box::new(layer)),
         Some(Value::String(n)) if !n.is_empty() => Ok(Box::new(layer.with_name(n))),
@@ -113,7 +124,7 @@ fn keras_dtype(s: &str) -> Option<kc_ir::DType> {
     })
 }
 
-fn number(c: &Config, key: &str, default: Option<f64>) -> Result<f64> {
+pub(super) fn number(c: &Config, key: &str, default: Option<f64>) -> Result<f64> {
     match (c.get(key), default) {
         (None | Some(Value::Null), Some(d)) => Ok(d),
         (None | Some(Value::Null), None) => crate::bail!("config key `{key}` is required"),
@@ -121,11 +132,11 @@ fn number(c: &Config, key: &str, default: Option<f64>) -> Result<f64> {
     }
 }
 
-fn string(c: &Config, key: &str, default: &str) -> Result<String> {
+pub(super) fn string(c: &Config, key: &str, default: &str) -> Result<String> {
     Ok(config::str_or(c, key, default)?.to_string())
 }
 
-fn boolean(c: &Config, key: &str, default: bool) -> Result<bool> {
+pub(super) fn boolean(c: &Config, key: &str, default: bool) -> Result<bool> {
     match c.get(key) {
         None | Some(Value::Null) => Ok(default),
         Some(Value::Bool(b)) => Ok(*b),
@@ -133,36 +144,36 @@ fn boolean(c: &Config, key: &str, default: bool) -> Result<bool> {
     }
 }
 
-fn size(c: &Config, key: &str) -> Result<usize> {
+pub(super) fn size(c: &Config, key: &str) -> Result<usize> {
     match c.get(key).and_then(Value::as_u64) {
         Some(n) => Ok(n as usize),
         None => crate::bail!("config key `{key}` must be a non-negative integer, got {}", c.get(key).unwrap_or(&Value::Null)),
     }
 }
 
-fn list<'a>(c: &'a Config, key: &str) -> Result<&'a Vec<Value>> {
+pub(super) fn list<'a>(c: &'a Config, key: &str) -> Result<&'a Vec<Value>> {
     match c.get(key) {
         Some(Value::Array(a)) => Ok(a),
         other => crate::bail!("config key `{key}` must be a list, got {}", other.unwrap_or(&Value::Null)),
     }
 }
 
-fn ints(c: &Config, key: &str) -> Result<Vec<i64>> {
+pub(super) fn ints(c: &Config, key: &str) -> Result<Vec<i64>> {
     list(c, key)?.iter().map(|v| v.as_i64().ok_or_else(|| crate::Error::msg(format!("config key `{key}` must hold integers, got {v}")))).collect()
 }
 
-fn sizes(c: &Config, key: &str) -> Result<Vec<usize>> {
+pub(super) fn sizes(c: &Config, key: &str) -> Result<Vec<usize>> {
     list(c, key)?.iter().map(|v| v.as_u64().map(|n| n as usize).ok_or_else(|| crate::Error::msg(format!("config key `{key}` must hold non-negative integers, got {v}")))).collect()
 }
 
-fn optional<T>(c: &Config, key: &str, read: fn(&Value) -> Result<T>) -> Result<Option<T>> {
+pub(super) fn optional<T>(c: &Config, key: &str, read: fn(&Value) -> Result<T>) -> Result<Option<T>> {
     match c.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => read(v).map(Some),
     }
 }
 
-fn initializer(c: &Config, key: &str, default: &str) -> Result<Initializer> {
+pub(super) fn initializer(c: &Config, key: &str, default: &str) -> Result<Initializer> {
     Ok(optional(c, key, Initializer::from_config)?.unwrap_or(Initializer::from_name(default)?))
 }
 
