@@ -91,3 +91,30 @@ fn convolution_configs_round_trip() {
         assert_eq!(back.get_config(), c, "{} does not round-trip", l.class_name());
     }
 }
+
+#[test]
+fn pooling_layers_match_keras() {
+    check_layer_family("layers_pooling.json");
+}
+
+#[test]
+fn bad_pooling_is_an_error_naming_the_layer() {
+    assert_errors(vec![
+        (Box::new(MaxPooling2D::new(4)), vec![x(&[1, 3, 6, 1])], &["zero or negative", "(4, 4)", "(3, 6)"]),
+        (Box::new(AveragePooling1D::new(2)), vec![x(&[1, 6, 2, 2])], &["expected ndim=3, found ndim=4"]),
+        (Box::new(MaxPooling2D::default().padding("causal")), vec![x(&[1, 4, 4, 1])], &["`padding` argument", "causal"]),
+        (Box::new(AveragePooling2D::new([2, 0])), vec![x(&[1, 4, 4, 1])], &["pool_size", "value > 0"]),
+        (Box::new(GlobalMaxPooling3D::new()), vec![x(&[1, 4, 4, 1])], &["expected ndim=5, found ndim=4"]),
+        (Box::new(GlobalAveragePooling2D::new().data_format("channels_middle")), vec![x(&[1, 4, 4, 1])], &["data_format=channels_middle"]),
+    ]);
+    let mut made: Vec<Box<dyn Layer>> = vec![
+        Box::new(MaxPooling3D::new([2, 1, 2]).strides(1).padding("same")),
+        Box::new(AveragePooling1D::new(3).data_format("channels_first")),
+        Box::new(GlobalAveragePooling1D::new().keepdims(true)),
+    ];
+    for l in made.iter_mut() {
+        let c = l.get_config();
+        let back = layers::from_config(l.class_name(), &c).unwrap_or_else(|e| panic!("{}: {e}", l.class_name()));
+        assert_eq!(back.get_config(), c, "{} does not round-trip", l.class_name());
+    }
+}

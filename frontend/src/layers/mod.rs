@@ -7,10 +7,10 @@
 //! One file per Keras family: `core` (Input, Dense, Activation, Identity, Lambda),
 //! `embedding`, `reshaping`, `regularization` (Dropout), `preprocessing` (Rescaling),
 //! `merging`, `activations` (the activation layers), `conv` (Conv and ConvTranspose
-//! 1D-3D), `conv_depthwise` (Depthwise and Separable); `weights` holds what layers with
+//! 1D-3D), `conv_depthwise` (Depthwise and Separable), `pooling`; `weights` holds what layers with
 //! weights share (creation, regularization penalties, constraints), `conv_common` what
 //! the convolutions share, `spatial` the int-or-tuple arguments and data formats of
-//! every spatial layer. `registry` (+ `registry_conv`) builds layers from configs.
+//! every spatial layer. `registry` (+ `registry_conv`, `registry_more`) builds layers from configs.
 
 /// The `Layer` methods every layer implements the same way, from `name` and `built`
 /// fields.
@@ -64,10 +64,12 @@ mod conv_depthwise;
 mod core;
 mod embedding;
 mod merging;
+mod pooling;
 mod preprocessing;
 mod regularization;
 mod registry;
 mod registry_conv;
+mod registry_more;
 mod reshaping;
 mod shared;
 mod spatial;
@@ -79,6 +81,10 @@ pub use self::conv_depthwise::{DepthwiseConv, DepthwiseConv1D, DepthwiseConv2D, 
 pub use self::core::{keras_shape, Activation, Dense, Identity, Input, Lambda};
 pub use self::embedding::Embedding;
 pub use self::merging::{Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract};
+pub use self::pooling::{
+    AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalMaxPooling1D,
+    GlobalMaxPooling2D, GlobalMaxPooling3D, GlobalPooling, MaxPooling1D, MaxPooling2D, MaxPooling3D, Pooling,
+};
 pub use self::preprocessing::Rescaling;
 pub use self::registry::{classes as config_classes, deserialize, from_config};
 pub use self::regularization::Dropout;

@@ -2,6 +2,7 @@
 //! reading the keys its `get_config` writes. Unknown keys are an error naming them, so a
 //! config kc cannot honour fails loudly instead of building a different layer.
 use super::registry_conv::*;
+use super::registry_more::*;
 use super::*;
 use crate::config::{self, Config};
 use crate::constraints::Constraint;
@@ -63,7 +64,22 @@ const CLASSES: &[(&str, &[&str], Build)] = &[
     ("DepthwiseConv2D", DEPTHWISE_KEYS, depthwise::<2>),
     ("SeparableConv1D", SEPARABLE_KEYS, separable::<1>),
     ("SeparableConv2D", SEPARABLE_KEYS, separable::<2>),
+    ("MaxPooling1D", POOL_KEYS, pooling::<1, true>),
+    ("MaxPooling2D", POOL_KEYS, pooling::<2, true>),
+    ("MaxPooling3D", POOL_KEYS, pooling::<3, true>),
+    ("AveragePooling1D", POOL_KEYS, pooling::<1, false>),
+    ("AveragePooling2D", POOL_KEYS, pooling::<2, false>),
+    ("AveragePooling3D", POOL_KEYS, pooling::<3, false>),
+    ("GlobalMaxPooling1D", GLOBAL_POOL_KEYS, global_pooling::<1, true>),
+    ("GlobalMaxPooling2D", GLOBAL_POOL_KEYS, global_pooling::<2, true>),
+    ("GlobalMaxPooling3D", GLOBAL_POOL_KEYS, global_pooling::<3, true>),
+    ("GlobalAveragePooling1D", GLOBAL_POOL_KEYS, global_pooling::<1, false>),
+    ("GlobalAveragePooling2D", GLOBAL_POOL_KEYS, global_pooling::<2, false>),
+    ("GlobalAveragePooling3D", GLOBAL_POOL_KEYS, global_pooling::<3, false>),
 ];
+
+const POOL_KEYS: &[&str] = &["pool_size", "padding", "strides", "data_format"];
+const GLOBAL_POOL_KEYS: &[&str] = &["data_format", "keepdims"];
 
 /// A layer from its Keras class name and config (`name` included).
 pub fn from_config(class_name: &str, cfg: &Config) -> Result<Box<dyn Layer>> {
