@@ -34,6 +34,7 @@ pub mod prelude {
         AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
         GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D,
     };
+    pub use kc_frontend::{BatchNormalization, GroupNormalization, LayerNormalization, RMSNormalization, UnitNormalization};
     pub use kc_ir::{parse_module, print_module, verify_module, DType, Dim, Module, OpKind, Shape, TensorType};
     pub use kc_runtime::{interp, HostTensor};
 }

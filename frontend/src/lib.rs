@@ -46,6 +46,7 @@ pub use layers::{
     AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalMaxPooling1D,
     GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D,
 };
+pub use layers::{BatchNormalization, GroupNormalization, LayerNormalization, RMSNormalization, UnitNormalization};
 pub use losses::Loss;
 pub use metrics::Metric;
 pub use models::{Functional, Model, Sequential};

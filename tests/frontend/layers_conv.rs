@@ -4,7 +4,7 @@
 //! weights and checked traced and eager (`golden::check_layer_family`, 1e-5 relative +
 //! 1e-5 absolute unless a test says why it needs more). Errors, names and the summary of
 //! a small CNN follow.
-use crate::golden::check_layer_family;
+use crate::golden::{check_layer_family, close_vec};
 use kc::frontend::layers::{self, call, call1, CallCtx, Layer};
 use kc::frontend::Tensor;
 use kc::layers::*;
@@ -116,5 +116,85 @@ fn bad_pooling_is_an_error_naming_the_layer() {
         let c = l.get_config();
         let back = layers::from_config(l.class_name(), &c).unwrap_or_else(|e| panic!("{}: {e}", l.class_name()));
         assert_eq!(back.get_config(), c, "{} does not round-trip", l.class_name());
+    }
+}
+
+#[test]
+fn normalization_layers_match_keras() {
+    check_layer_family("layers_normalization.json");
+}
+
+#[test]
+fn bad_normalization_is_an_error_naming_the_layer() {
+    assert_errors(vec![
+        (Box::new(BatchNormalization::new().axis(3)), vec![x(&[2, 3])], &["Axis 3 is out of bounds for input shape (2, 3)"]),
+        (Box::new(LayerNormalization::new().axes(&[1, 4])), vec![x(&[2, 3, 4])], &["Axis 4 is out of bounds"]),
+        (Box::new(GroupNormalization::new(3)), vec![x(&[2, 5, 4])], &["Number of groups (3) must be a multiple of the number of channels (4)"]),
+        (Box::new(GroupNormalization::default()), vec![x(&[2, 5, 4])], &["Number of groups (32) cannot be more than the number of channels (4)"]),
+        (Box::new(GroupNormalization::new(0)), vec![x(&[2, 5, 4])], &["groups=0"]),
+        (Box::new(RMSNormalization::new().axis(1)), vec![x(&[2, 3, 4, 4])], &["does not broadcast", "f32[3]"]),
+        (Box::new(UnitNormalization::new().axis(-4)), vec![x(&[2, 3, 4])], &["Axis -4 is out of bounds"]),
+    ]);
+    let mut bn = BatchNormalization::new();
+    call1(&mut bn, &x(&[2, 3]), &CallCtx::new(false)).unwrap();
+    let e = call(&mut bn, &[x(&[2, 4])], &CallCtx::new(false)).map(|_| ()).unwrap_err().to_string();
+    assert!(e.contains("batch_normalization") && e.contains("(2, 4)") && e.contains("value 3"), "{e}");
+    let mut made: Vec<Box<dyn Layer>> = vec![
+        Box::new(BatchNormalization::new().axis(1).momentum(0.9).epsilon(1e-5).center(false).gamma_regularizer("l2")),
+        Box::new(LayerNormalization::new().axes(&[1, 2]).rms_scaling(true).gamma_initializer("zeros")),
+        Box::new(GroupNormalization::new(-1).axis(1).scale(false).beta_constraint("non_neg")),
+        Box::new(UnitNormalization::new().axes(&[-2, -1])),
+        Box::new(RMSNormalization::new().epsilon(1e-4)),
+    ];
+    for l in made.iter_mut() {
+        let c = l.get_config();
+        let back = layers::from_config(l.class_name(), &c).unwrap_or_else(|e| panic!("{}: {e}", l.class_name()));
+        assert_eq!(back.get_config(), c, "{} does not round-trip", l.class_name());
+    }
+}
+
+/// `fit` applies a BatchNormalization's moving-statistics updates after each step,
+/// `predict` normalizes with them, and a frozen layer keeps them.
+#[test]
+fn fit_moves_batch_norm_statistics_and_predict_uses_them() {
+    use kc::prelude::*;
+    let n = 8;
+    let xs: Vec<f32> = (0..n * 3).map(|i| ((i * 7 % 11) as f32) * 0.5 - 1.0).collect();
+    let xt = Tensor::from_f32(&[n, 3], xs.clone()).unwrap();
+    let y = Tensor::from_f32(&[n, 1], vec![0.5; n]).unwrap();
+    let (mean, var): (Vec<f64>, Vec<f64>) = (0..3)
+        .map(|j| {
+            let col: Vec<f64> = (0..n).map(|i| xs[i * 3 + j] as f64).collect();
+            let m = col.iter().sum::<f64>() / n as f64;
+            (m, col.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n as f64)
+        })
+        .unzip();
+    for frozen in [false, true] {
+        let mut m = Model::sequential(vec![Box::new(Input::new(&[3])), Box::new(BatchNormalization::new().momentum(0.5)), Box::new(Dense::new(1))]);
+        m.build(TensorType::new(DType::F32, Shape(vec![Dim::sym("N"), Dim::Known(3)]))).unwrap();
+        if frozen {
+            for w in m.weights().iter().filter(|w| w.path().contains("gamma") || w.path().contains("beta")) {
+                w.set_trainable(false);
+            }
+        }
+        m.compile(Compile::new().optimizer(Sgd::new(0.0)).loss("mse")).unwrap();
+        // two full-batch steps: moving = moving * 0.5^2 + batch * (1 - 0.5^2)
+        m.fit(&xt, &y, Fit::new().epochs(2).batch_size(n).shuffle(false).verbose(0)).unwrap();
+        let value = |name: &str| m.weights().iter().find(|w| w.path().ends_with(name)).unwrap().value().to_f64_vec();
+        let (mm, mv) = (value("moving_mean"), value("moving_variance"));
+        let (want_m, want_v): (Vec<f64>, Vec<f64>) = if frozen {
+            (vec![0.0; 3], vec![1.0; 3])
+        } else {
+            (mean.iter().map(|m| m * 0.75).collect(), var.iter().map(|v| 0.25 + v * 0.75).collect())
+        };
+        close_vec(&format!("moving_mean (frozen {frozen})"), &mm, &want_m, 1e-5, 1e-6);
+        close_vec(&format!("moving_variance (frozen {frozen})"), &mv, &want_v, 1e-5, 1e-6);
+        // predict: Dense((x - moving_mean) / sqrt(moving_variance + 1e-3)), gamma 1 and beta 0
+        let (k, b) = (value("kernel"), value("bias"));
+        let want: Vec<f64> = (0..n)
+            .map(|i| b[0] + (0..3).map(|j| (xs[i * 3 + j] as f64 - mm[j]) / (mv[j] + 1e-3).sqrt() * k[j]).sum::<f64>())
+            .collect();
+        let got = m.predict(&xt, 3).unwrap().to_f64_vec().unwrap();
+        close_vec(&format!("predict (frozen {frozen})"), &got, &want, 1e-5, 1e-5);
     }
 }

@@ -7,7 +7,8 @@
 //! One file per Keras family: `core` (Input, Dense, Activation, Identity, Lambda),
 //! `embedding`, `reshaping`, `regularization` (Dropout), `preprocessing` (Rescaling),
 //! `merging`, `activations` (the activation layers), `conv` (Conv and ConvTranspose
-//! 1D-3D), `conv_depthwise` (Depthwise and Separable), `pooling`; `weights` holds what layers with
+//! 1D-3D), `conv_depthwise` (Depthwise and Separable), `pooling`, `batch_normalization`,
+//! `normalization` (Layer, Group, Unit and RMS normalization); `weights` holds what layers with
 //! weights share (creation, regularization penalties, constraints), `conv_common` what
 //! the convolutions share, `spatial` the int-or-tuple arguments and data formats of
 //! every spatial layer. `registry` (+ `registry_conv`, `registry_more`) builds layers from configs.
@@ -59,11 +60,13 @@ pub trait Named: Sized {
 mod conv_common;
 
 mod activations;
+mod batch_normalization;
 mod conv;
 mod conv_depthwise;
 mod core;
 mod embedding;
 mod merging;
+mod normalization;
 mod pooling;
 mod preprocessing;
 mod regularization;
@@ -76,11 +79,13 @@ mod spatial;
 mod weights;
 
 pub use self::activations::{PReLU, ReLU, Softmax, ELU, LeakyReLU};
+pub use self::batch_normalization::BatchNormalization;
 pub use self::conv::{Conv, Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, ConvTranspose};
 pub use self::conv_depthwise::{DepthwiseConv, DepthwiseConv1D, DepthwiseConv2D, SeparableConv, SeparableConv1D, SeparableConv2D};
 pub use self::core::{keras_shape, Activation, Dense, Identity, Input, Lambda};
 pub use self::embedding::Embedding;
 pub use self::merging::{Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract};
+pub use self::normalization::{Axes, GroupNormalization, LayerNormalization, RMSNormalization, UnitNormalization};
 pub use self::pooling::{
     AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalMaxPooling1D,
     GlobalMaxPooling2D, GlobalMaxPooling3D, GlobalPooling, MaxPooling1D, MaxPooling2D, MaxPooling3D, Pooling,

@@ -76,6 +76,11 @@ const CLASSES: &[(&str, &[&str], Build)] = &[
     ("GlobalAveragePooling1D", GLOBAL_POOL_KEYS, global_pooling::<1, false>),
     ("GlobalAveragePooling2D", GLOBAL_POOL_KEYS, global_pooling::<2, false>),
     ("GlobalAveragePooling3D", GLOBAL_POOL_KEYS, global_pooling::<3, false>),
+    ("BatchNormalization", BATCH_NORM_KEYS, batch_normalization),
+    ("LayerNormalization", LAYER_NORM_KEYS, layer_normalization),
+    ("GroupNormalization", GROUP_NORM_KEYS, group_normalization),
+    ("UnitNormalization", &["axis"], unit_normalization),
+    ("RMSNormalization", &["axis", "epsilon"], rms_normalization),
 ];
 
 const POOL_KEYS: &[&str] = &["pool_size", "padding", "strides", "data_format"];
