@@ -47,6 +47,7 @@ pub use layers::{
     GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D,
 };
 pub use layers::{BatchNormalization, GroupNormalization, LayerNormalization, RMSNormalization, UnitNormalization};
+pub use layers::{ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D};
 pub use losses::Loss;
 pub use metrics::Metric;
 pub use models::{Functional, Model, Sequential};

@@ -198,3 +198,49 @@ fn fit_moves_batch_norm_statistics_and_predict_uses_them() {
         close_vec(&format!("predict (frozen {frozen})"), &got, &want, 1e-5, 1e-5);
     }
 }
+
+#[test]
+fn noise_layers_match_keras() {
+    check_layer_family("layers_noise.json");
+}
+
+#[test]
+fn bad_noise_layers_are_errors_naming_the_layer_and_configs_round_trip() {
+    assert_errors(vec![
+        (Box::new(SpatialDropout2D::new(1.5)), vec![x(&[1, 4, 4, 2])], &["rate=1.5"]),
+        (Box::new(SpatialDropout2D::new(0.5)), vec![x(&[1, 4, 2])], &["expected ndim=4, found ndim=3"]),
+        (Box::new(SpatialDropout1D::new(0.5).data_format("channels_first")), vec![x(&[1, 4, 2])], &["no `data_format`"]),
+        (Box::new(GaussianNoise::new(2.0)), vec![x(&[1, 4])], &["stddev=2"]),
+        (Box::new(GaussianDropout::new(-0.1)), vec![x(&[1, 4])], &["rate=-0.1"]),
+        (Box::new(AlphaDropout::new(1.1)), vec![x(&[1, 4])], &["rate=1.1"]),
+        (Box::new(ActivityRegularization::new(-1.0, 0.0)), vec![x(&[1, 4])], &["l1"]),
+    ]);
+    let mut made: Vec<Box<dyn Layer>> = vec![
+        Box::new(SpatialDropout3D::new(0.2).seed(3).data_format("channels_first")),
+        Box::new(GaussianNoise::new(0.1).seed(4)),
+        Box::new(GaussianDropout::new(0.3)),
+        Box::new(AlphaDropout::new(0.2).noise_shape(&[None, Some(1)]).seed(5)),
+        Box::new(ActivityRegularization::new(0.1, 0.2)),
+    ];
+    for l in made.iter_mut() {
+        let c = l.get_config();
+        let back = layers::from_config(l.class_name(), &c).unwrap_or_else(|e| panic!("{}: {e}", l.class_name()));
+        assert_eq!(back.get_config(), c, "{} does not round-trip", l.class_name());
+    }
+}
+
+/// The random layers advance their key on each training call, so two calls draw
+/// different noise (and inference draws none).
+#[test]
+fn noise_layers_draw_anew_each_training_step() {
+    use kc::prelude::*;
+    let x = Tensor::from_f32(&[4, 6], vec![1.0; 24]).unwrap();
+    for layer in [Box::new(GaussianNoise::new(0.5).seed(1)) as Box<dyn Layer>, Box::new(AlphaDropout::new(0.5).seed(2)), Box::new(GaussianDropout::new(0.5).seed(3))] {
+        let name = layer.class_name();
+        let mut m = Model::sequential(vec![Box::new(Input::new(&[6])), layer]);
+        let a = m.call(&x, true).unwrap().to_f64_vec().unwrap();
+        let b = m.call(&x, true).unwrap().to_f64_vec().unwrap();
+        assert_ne!(a, b, "{name}: two training calls drew the same noise");
+        assert_eq!(m.call(&x, false).unwrap().to_f64_vec().unwrap(), vec![1.0; 24], "{name}: noise at inference");
+    }
+}

@@ -5,7 +5,8 @@
 //! layer name it: `layer "dense_1" (Dense): ...`.
 //!
 //! One file per Keras family: `core` (Input, Dense, Activation, Identity, Lambda),
-//! `embedding`, `reshaping`, `regularization` (Dropout), `preprocessing` (Rescaling),
+//! `embedding`, `reshaping`, `regularization` (Dropout, ActivityRegularization), `noise` (SpatialDropout,
+//! GaussianNoise, GaussianDropout, AlphaDropout), `preprocessing` (Rescaling),
 //! `merging`, `activations` (the activation layers), `conv` (Conv and ConvTranspose
 //! 1D-3D), `conv_depthwise` (Depthwise and Separable), `pooling`, `batch_normalization`,
 //! `normalization` (Layer, Group, Unit and RMS normalization); `weights` holds what layers with
@@ -66,6 +67,7 @@ mod conv_depthwise;
 mod core;
 mod embedding;
 mod merging;
+mod noise;
 mod normalization;
 mod pooling;
 mod preprocessing;
@@ -92,7 +94,8 @@ pub use self::pooling::{
 };
 pub use self::preprocessing::Rescaling;
 pub use self::registry::{classes as config_classes, deserialize, from_config};
-pub use self::regularization::Dropout;
+pub use self::noise::{AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D};
+pub use self::regularization::{ActivityRegularization, Dropout};
 pub use self::reshaping::{Flatten, Permute, RepeatVector, Reshape};
 pub use self::spatial::Ints;
 pub use shared::Shared;

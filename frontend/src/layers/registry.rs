@@ -81,6 +81,13 @@ const CLASSES: &[(&str, &[&str], Build)] = &[
     ("GroupNormalization", GROUP_NORM_KEYS, group_normalization),
     ("UnitNormalization", &["axis"], unit_normalization),
     ("RMSNormalization", &["axis", "epsilon"], rms_normalization),
+    ("SpatialDropout1D", &["rate", "seed"], spatial_dropout::<1>),
+    ("SpatialDropout2D", &["rate", "seed", "data_format"], spatial_dropout::<2>),
+    ("SpatialDropout3D", &["rate", "seed", "data_format"], spatial_dropout::<3>),
+    ("GaussianNoise", &["stddev", "seed"], gaussian_noise),
+    ("GaussianDropout", &["rate", "seed"], gaussian_dropout),
+    ("AlphaDropout", &["rate", "seed", "noise_shape"], alpha_dropout),
+    ("ActivityRegularization", &["l1", "l2"], activity_regularization),
 ];
 
 const POOL_KEYS: &[&str] = &["pool_size", "padding", "strides", "data_format"];
@@ -271,19 +278,24 @@ fn dropout(c: &Config) -> Result<Box<dyn Layer>> {
     if let Some(s) = optional(c, "seed", |v| v.as_u64().and_then(|s| u32::try_from(s).ok()).ok_or_else(|| crate::Error::msg(format!("Dropout: seed must be a 32-bit integer, got {v}"))))? {
         d = d.seed(s);
     }
-    if let Some(ns) = optional(c, "noise_shape", |v| -> Result<Vec<Option<usize>>> { match v {
+    if let Some(ns) = optional(c, "noise_shape", noise_shape)? {
+        d = d.noise_shape(&ns);
+    }
+    boxed(c, d)
+}
+
+/// A `noise_shape`: a list of integers or nulls (`None`: as the input).
+pub(super) fn noise_shape(v: &Value) -> Result<Vec<Option<usize>>> {
+    match v {
         Value::Array(a) => a
             .iter()
             .map(|d| match d {
                 Value::Null => Ok(None),
-                d => d.as_u64().map(|n| Some(n as usize)).ok_or_else(|| crate::Error::msg(format!("Dropout: noise_shape entries must be integers or null, got {d}"))),
+                d => d.as_u64().map(|n| Some(n as usize)).ok_or_else(|| crate::Error::msg(format!("noise_shape entries must be integers or null, got {d}"))),
             })
             .collect(),
-        _ => crate::bail!("Dropout: noise_shape must be a list, got {v}"),
-    }})? {
-        d = d.noise_shape(&ns);
+        _ => crate::bail!("noise_shape must be a list, got {v}"),
     }
-    boxed(c, d)
 }
 
 fn dot(c: &Config) -> Result<Box<dyn Layer>> {

@@ -124,3 +124,47 @@ pub(super) fn rms_normalization(c: &Config) -> Result<Box<dyn Layer>> {
     let l = if list { RMSNormalization::new().axes(&axes) } else { RMSNormalization::new().axis(axes[0]) };
     boxed(c, l.epsilon(number(c, "epsilon", Some(1e-6))?))
 }
+
+/// An optional 32-bit seed.
+fn seed(c: &Config) -> Result<Option<u32>> {
+    config::seed_of(c)
+}
+
+pub(super) fn spatial_dropout<const N: usize>(c: &Config) -> Result<Box<dyn Layer>> {
+    let mut l = SpatialDropout::<N>::new(number(c, "rate", None)?).data_format(&string(c, "data_format", "channels_last")?);
+    if let Some(s) = seed(c)? {
+        l = l.seed(s);
+    }
+    boxed(c, l)
+}
+
+pub(super) fn gaussian_noise(c: &Config) -> Result<Box<dyn Layer>> {
+    let mut l = GaussianNoise::new(number(c, "stddev", None)?);
+    if let Some(s) = seed(c)? {
+        l = l.seed(s);
+    }
+    boxed(c, l)
+}
+
+pub(super) fn gaussian_dropout(c: &Config) -> Result<Box<dyn Layer>> {
+    let mut l = GaussianDropout::new(number(c, "rate", None)?);
+    if let Some(s) = seed(c)? {
+        l = l.seed(s);
+    }
+    boxed(c, l)
+}
+
+pub(super) fn alpha_dropout(c: &Config) -> Result<Box<dyn Layer>> {
+    let mut l = AlphaDropout::new(number(c, "rate", None)?);
+    if let Some(s) = seed(c)? {
+        l = l.seed(s);
+    }
+    if let Some(ns) = optional(c, "noise_shape", super::registry::noise_shape)? {
+        l = l.noise_shape(&ns);
+    }
+    boxed(c, l)
+}
+
+pub(super) fn activity_regularization(c: &Config) -> Result<Box<dyn Layer>> {
+    boxed(c, ActivityRegularization::new(number(c, "l1", Some(0.0))?, number(c, "l2", Some(0.0))?))
+}
