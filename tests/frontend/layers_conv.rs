@@ -4,7 +4,7 @@
 //! weights and checked traced and eager (`golden::check_layer_family`, 1e-5 relative +
 //! 1e-5 absolute unless a test says why it needs more). Errors, names and the summary of
 //! a small CNN follow.
-use crate::golden::{check_layer_family, close_vec};
+use crate::golden::{check_layer_family, close_vec, load};
 use kc::frontend::layers::{self, call, call1, CallCtx, Layer};
 use kc::frontend::Tensor;
 use kc::layers::*;
@@ -242,5 +242,146 @@ fn noise_layers_draw_anew_each_training_step() {
         let b = m.call(&x, true).unwrap().to_f64_vec().unwrap();
         assert_ne!(a, b, "{name}: two training calls drew the same noise");
         assert_eq!(m.call(&x, false).unwrap().to_f64_vec().unwrap(), vec![1.0; 24], "{name}: noise at inference");
+    }
+}
+
+#[test]
+fn spatial_reshaping_layers_match_keras() {
+    check_layer_family("layers_spatial.json");
+}
+
+#[test]
+fn bad_spatial_reshaping_is_an_error_naming_the_layer() {
+    assert_errors(vec![
+        (Box::new(Cropping1D::new([2, 3])), vec![x(&[1, 5, 2])], &["should be smaller than the corresponding spatial dimension", "(1, 5, 2)"]),
+        (Box::new(Cropping2D::new([(1, 1), (2, 2)])), vec![x(&[1, 5, 4, 2])], &["should be smaller"]),
+        (Box::new(Cropping3D::default()), vec![x(&[1, 5, 4, 2])], &["expected ndim=5, found ndim=4"]),
+        (Box::new(Cropping2D::new([1, 2, 3])), vec![x(&[1, 5, 4, 2])], &["`cropping` should be"]),
+        (Box::new(Cropping1D::default().data_format("channels_first")), vec![x(&[1, 5, 2])], &["no `data_format`"]),
+        (Box::new(ZeroPadding2D::new(-1)), vec![x(&[1, 5, 4, 2])], &["cannot be negative"]),
+        (Box::new(UpSampling2D::new(2).interpolation("bicubic")), vec![x(&[1, 5, 4, 2])], &["`bicubic` is not supported"]),
+        (Box::new(UpSampling3D::new(2).interpolation("bilinear")), vec![x(&[1, 2, 2, 2, 1])], &["`bilinear` is not supported"]),
+        (Box::new(UpSampling1D::new(0)), vec![x(&[1, 5, 2])], &["`size` argument", "value > 0"]),
+    ]);
+    let mut made: Vec<Box<dyn Layer>> = vec![
+        Box::new(Cropping1D::new([2, 0])),
+        Box::new(Cropping3D::new([(1, 0), (0, 2), (1, 1)]).data_format("channels_first")),
+        Box::new(ZeroPadding1D::new(3).data_format("channels_first")),
+        Box::new(ZeroPadding2D::new([1, 2])),
+        Box::new(UpSampling1D::new(3)),
+        Box::new(UpSampling2D::new([2, 3]).interpolation("bilinear")),
+        Box::new(UpSampling3D::default()),
+    ];
+    for l in made.iter_mut() {
+        let c = l.get_config();
+        let back = layers::from_config(l.class_name(), &c).unwrap_or_else(|e| panic!("{}: {e}", l.class_name()));
+        assert_eq!(back.get_config(), c, "{} does not round-trip", l.class_name());
+    }
+}
+
+#[test]
+fn automatic_names_of_the_new_layers_are_keras_names() {
+    let data = load("layers_names_conv.json");
+    layers::clear_session();
+    let made: Vec<Box<dyn Layer>> = vec![
+        Box::new(Conv1D::new(1, 1)),
+        Box::new(Conv2D::new(1, 1)),
+        Box::new(Conv2D::new(1, 1)),
+        Box::new(Conv3D::new(1, 1)),
+        Box::new(Conv1DTranspose::new(1, 1)),
+        Box::new(Conv2DTranspose::new(1, 1)),
+        Box::new(Conv3DTranspose::new(1, 1)),
+        Box::new(DepthwiseConv1D::new(1)),
+        Box::new(DepthwiseConv2D::new(1)),
+        Box::new(SeparableConv1D::new(1, 1)),
+        Box::new(SeparableConv2D::new(1, 1)),
+        Box::new(MaxPooling1D::default()),
+        Box::new(MaxPooling2D::default()),
+        Box::new(MaxPooling3D::default()),
+        Box::new(AveragePooling1D::new(2)),
+        Box::new(AveragePooling2D::new(2)),
+        Box::new(AveragePooling3D::new(2)),
+        Box::new(GlobalMaxPooling1D::new()),
+        Box::new(GlobalMaxPooling2D::new()),
+        Box::new(GlobalMaxPooling3D::new()),
+        Box::new(GlobalAveragePooling1D::new()),
+        Box::new(GlobalAveragePooling2D::new()),
+        Box::new(GlobalAveragePooling3D::new()),
+        Box::new(BatchNormalization::new()),
+        Box::new(LayerNormalization::new()),
+        Box::new(GroupNormalization::default()),
+        Box::new(UnitNormalization::new()),
+        Box::new(RMSNormalization::new()),
+        Box::new(SpatialDropout1D::new(0.1)),
+        Box::new(SpatialDropout2D::new(0.1)),
+        Box::new(SpatialDropout3D::new(0.1)),
+        Box::new(GaussianNoise::new(0.1)),
+        Box::new(GaussianDropout::new(0.1)),
+        Box::new(AlphaDropout::new(0.1)),
+        Box::new(ActivityRegularization::default()),
+        Box::new(Cropping1D::default()),
+        Box::new(Cropping2D::default()),
+        Box::new(Cropping3D::default()),
+        Box::new(UpSampling1D::default()),
+        Box::new(UpSampling2D::default()),
+        Box::new(UpSampling3D::default()),
+        Box::new(ZeroPadding1D::default()),
+        Box::new(ZeroPadding2D::default()),
+        Box::new(ZeroPadding3D::default()),
+    ];
+    let names: Vec<&str> = made.iter().map(|l| l.name()).collect();
+    let want: Vec<&str> = data["names"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+    assert_eq!(names, want);
+    let classes: Vec<&str> = made.iter().map(|l| l.class_name()).collect();
+    let want: Vec<&str> = data["classes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+    assert_eq!(classes, want);
+    // every class Keras named is one kc can build from a config
+    for c in &classes {
+        assert!(layers::config_classes().contains(c), "{c} has no from_config");
+    }
+}
+
+/// A small CNN (Conv2D + BatchNormalization + pooling + Dense): each row of kc's
+/// `summary()` has Keras's layer name, output shape and parameter count, and the totals
+/// (trainable and not) are Keras's.
+#[test]
+fn cnn_summary_matches_keras_parameter_counts() {
+    use kc::prelude::*;
+    let data = load("layers_cnn_summary.json");
+    layers::clear_session();
+    let mut m = Model::sequential(vec![
+        Box::new(Input::new(&[28, 28, 1])),
+        Box::new(Conv2D::new(16, 3).padding("same").activation("relu")),
+        Box::new(BatchNormalization::new()),
+        Box::new(MaxPooling2D::default()),
+        Box::new(Conv2D::new(32, 3).activation("relu")),
+        Box::new(BatchNormalization::new()),
+        Box::new(GlobalAveragePooling2D::new()),
+        Box::new(Dropout::new(0.3)),
+        Box::new(Dense::new(10)),
+    ]);
+    let s = m.summary().unwrap();
+    let thousands = |n: u64| {
+        let d = n.to_string();
+        d.chars().enumerate().fold(String::new(), |mut acc, (i, c)| {
+            if i > 0 && (d.len() - i) % 3 == 0 {
+                acc.push(',');
+            }
+            acc.push(c);
+            acc
+        })
+    };
+    for row in data["rows"].as_array().unwrap() {
+        let label = format!("{} ({})", row["name"].as_str().unwrap(), row["class_name"].as_str().unwrap());
+        let dims: Vec<String> = row["output_shape"].as_array().unwrap().iter().map(|d| d.as_u64().map(|v| v.to_string()).unwrap_or("None".into())).collect();
+        let shape = if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) };
+        let params = thousands(row["params"].as_u64().unwrap());
+        let line = s.lines().find(|l| l.contains(&format!("│ {label} "))).unwrap_or_else(|| panic!("no row for {label}:\n{s}"));
+        let cells: Vec<&str> = line.split('│').map(str::trim).collect();
+        assert_eq!((cells[2], cells[3]), (shape.as_str(), params.as_str()), "{label}:\n{s}");
+    }
+    for (key, label) in [("total", "Total params"), ("trainable", "Trainable params"), ("non_trainable", "Non-trainable params")] {
+        let want = format!(" {label}: {} (", thousands(data[key].as_u64().unwrap()));
+        assert!(s.contains(&want), "`{want}` not in:\n{s}");
     }
 }

@@ -9,7 +9,8 @@
 //! GaussianNoise, GaussianDropout, AlphaDropout), `preprocessing` (Rescaling),
 //! `merging`, `activations` (the activation layers), `conv` (Conv and ConvTranspose
 //! 1D-3D), `conv_depthwise` (Depthwise and Separable), `pooling`, `batch_normalization`,
-//! `normalization` (Layer, Group, Unit and RMS normalization); `weights` holds what layers with
+//! `normalization` (Layer, Group, Unit and RMS normalization), `spatial_reshaping`
+//! (Cropping, ZeroPadding, UpSampling); `weights` holds what layers with
 //! weights share (creation, regularization penalties, constraints), `conv_common` what
 //! the convolutions share, `spatial` the int-or-tuple arguments and data formats of
 //! every spatial layer. `registry` (+ `registry_conv`, `registry_more`) builds layers from configs.
@@ -78,6 +79,7 @@ mod registry_more;
 mod reshaping;
 mod shared;
 mod spatial;
+mod spatial_reshaping;
 mod weights;
 
 pub use self::activations::{PReLU, ReLU, Softmax, ELU, LeakyReLU};
@@ -98,6 +100,10 @@ pub use self::noise::{AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropo
 pub use self::regularization::{ActivityRegularization, Dropout};
 pub use self::reshaping::{Flatten, Permute, RepeatVector, Reshape};
 pub use self::spatial::Ints;
+pub use self::spatial_reshaping::{
+    Cropping, Cropping1D, Cropping2D, Cropping3D, Sides, UpSampling, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding, ZeroPadding1D, ZeroPadding2D,
+    ZeroPadding3D,
+};
 pub use shared::Shared;
 
 use crate::config::Config;

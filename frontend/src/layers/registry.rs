@@ -88,6 +88,15 @@ const CLASSES: &[(&str, &[&str], Build)] = &[
     ("GaussianDropout", &["rate", "seed"], gaussian_dropout),
     ("AlphaDropout", &["rate", "seed", "noise_shape"], alpha_dropout),
     ("ActivityRegularization", &["l1", "l2"], activity_regularization),
+    ("Cropping1D", &["cropping"], cropping::<1>),
+    ("Cropping2D", &["cropping", "data_format"], cropping::<2>),
+    ("Cropping3D", &["cropping", "data_format"], cropping::<3>),
+    ("ZeroPadding1D", &["padding", "data_format"], zero_padding::<1>),
+    ("ZeroPadding2D", &["padding", "data_format"], zero_padding::<2>),
+    ("ZeroPadding3D", &["padding", "data_format"], zero_padding::<3>),
+    ("UpSampling1D", &["size"], up_sampling::<1>),
+    ("UpSampling2D", &["size", "data_format", "interpolation"], up_sampling::<2>),
+    ("UpSampling3D", &["size", "data_format"], up_sampling::<3>),
 ];
 
 const POOL_KEYS: &[&str] = &["pool_size", "padding", "strides", "data_format"];

@@ -168,3 +168,37 @@ pub(super) fn alpha_dropout(c: &Config) -> Result<Box<dyn Layer>> {
 pub(super) fn activity_regularization(c: &Config) -> Result<Box<dyn Layer>> {
     boxed(c, ActivityRegularization::new(number(c, "l1", Some(0.0))?, number(c, "l2", Some(0.0))?))
 }
+
+/// A `cropping`/`padding` argument: an int, a list of ints, or a list of pairs.
+fn sides(c: &Config, key: &str, default: i64) -> Result<Sides> {
+    let int = |v: &Value| v.as_i64().ok_or_else(|| crate::Error::msg(format!("config key `{key}` must hold integers, got {v}")));
+    match c.get(key) {
+        None | Some(Value::Null) => Ok(Sides(vec![vec![default]])),
+        Some(Value::Array(a)) => Ok(Sides(
+            a.iter()
+                .map(|e| match e {
+                    Value::Array(p) => p.iter().map(int).collect::<Result<Vec<_>>>(),
+                    e => Ok(vec![int(e)?]),
+                })
+                .collect::<Result<_>>()?,
+        )),
+        Some(v) => Ok(Sides(vec![vec![int(v)?]])),
+    }
+}
+
+pub(super) fn cropping<const N: usize>(c: &Config) -> Result<Box<dyn Layer>> {
+    let l = Cropping::<N>::new(sides(c, "cropping", if N == 2 { 0 } else { 1 })?).data_format(&string(c, "data_format", "channels_last")?);
+    boxed(c, l)
+}
+
+pub(super) fn zero_padding<const N: usize>(c: &Config) -> Result<Box<dyn Layer>> {
+    let l = ZeroPadding::<N>::new(sides(c, "padding", 1)?).data_format(&string(c, "data_format", "channels_last")?);
+    boxed(c, l)
+}
+
+pub(super) fn up_sampling<const N: usize>(c: &Config) -> Result<Box<dyn Layer>> {
+    let l = UpSampling::<N>::new(ints_or(c, "size", Ints(vec![2]))?)
+        .data_format(&string(c, "data_format", "channels_last")?)
+        .interpolation(&string(c, "interpolation", "nearest")?);
+    boxed(c, l)
+}
