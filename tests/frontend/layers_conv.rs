@@ -385,3 +385,46 @@ fn cnn_summary_matches_keras_parameter_counts() {
         assert!(s.contains(&want), "`{want}` not in:\n{s}");
     }
 }
+
+/// A small CNN trains through `fit`: the step (convolutions, batch statistics, max
+/// pooling, their gradients, the optimizer and the moving-statistics updates) goes
+/// through the compiler's default pipeline with a symbolic batch. The task: is the
+/// bright stripe of an 8x8 image horizontal or vertical.
+#[test]
+fn a_small_cnn_learns_stripes() {
+    use kc::prelude::*;
+    set_random_seed(7);
+    let n = 64;
+    let mut xs = vec![0f32; n * 64];
+    let mut ys = vec![0f32; n];
+    for i in 0..n {
+        let (vertical, at) = (i % 2 == 1, (i / 2) % 8);
+        ys[i] = vertical as i32 as f32;
+        for r in 0..8 {
+            for c in 0..8 {
+                let on = if vertical { c == at } else { r == at };
+                xs[i * 64 + r * 8 + c] = if on { 1.0 } else { 0.1 * (((i * 31 + r * 7 + c * 3) % 10) as f32 / 10.0) };
+            }
+        }
+    }
+    let x = Tensor::from_f32(&[n, 8, 8, 1], xs).unwrap();
+    let y = Tensor::from_f32(&[n], ys).unwrap();
+    let mut m = Model::sequential(vec![
+        Box::new(Input::new(&[8, 8, 1])),
+        Box::new(Conv2D::new(4, 3).padding("same").activation("relu")),
+        Box::new(BatchNormalization::new()),
+        Box::new(MaxPooling2D::default()),
+        Box::new(Conv2D::new(4, [1, 4]).activation("relu")),
+        Box::new(GlobalMaxPooling2D::new()),
+        Box::new(Dense::new(2)),
+    ]);
+    let loss = Loss::from_name("sparse_categorical_crossentropy").unwrap().from_logits(true);
+    m.compile(Compile::new().optimizer(Adam::new(0.02)).loss(loss).metrics(&["accuracy"])).unwrap();
+    let h = m.fit(&x, &y, Fit::new().epochs(15).batch_size(16).verbose(0)).unwrap();
+    let l = h.get("loss").unwrap();
+    assert!(l[l.len() - 1] < 0.5 * l[0], "the loss did not fall: {l:?}");
+    let moved = m.weights().iter().find(|w| w.path().ends_with("moving_mean")).unwrap().value().to_f64_vec();
+    assert!(moved.iter().any(|v| *v != 0.0), "fit did not move the moving mean");
+    let acc = m.evaluate(&x, &y, 32).unwrap()["accuracy"];
+    assert!(acc >= 0.9, "accuracy {acc}");
+}
