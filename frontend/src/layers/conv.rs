@@ -85,7 +85,7 @@ impl<const N: usize> Layer for Conv<N> {
         if self.groups == 0 {
             crate::bail!("The number of groups must be a positive integer. Received: groups=0.");
         }
-        if self.filters % self.groups != 0 {
+        if !self.filters.is_multiple_of(self.groups) {
             crate::bail!("The number of filters must be evenly divisible by the number of groups. Received: groups={}, filters={}.", self.groups, self.filters);
         }
         let c = self.args.channels(x, &g)?;
