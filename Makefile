@@ -12,10 +12,11 @@ FMNIST_FILES := train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CARGO ?= cargo
 
-.PHONY: help demo demo-ir keras-env test deps tools data build fmt clippy pjrt bench-peer
+.PHONY: help demo demo-cnn demo-ir keras-env test deps tools data build fmt clippy pjrt bench-peer
 
 help:
 	@echo "make demo   - train an MLP on Fashion-MNIST with kc's Keras API and print its metrics"
+	@echo "make demo-cnn - a small CNN on Fashion-MNIST (KC_CNN_TRAIN, KC_CNN_TEST, KC_CNN_EPOCHS)"
 	@echo "make demo-ir - the nearest-centroid classifier written in kc IR, on Fashion-MNIST"
 	@echo "make test   - the whole test suite (installs what it needs)"
 	@echo "make tools  - optional extras (graphviz for rendered graphs)"
@@ -71,6 +72,11 @@ demo: data pjrt
 	@echo "== kc demo: an MLP trained on Fashion-MNIST (60000 train / 10000 test images) with kc's Keras API"
 	@echo "== the program is examples/fashion_mnist_mlp.rs; it runs on XLA when the PJRT plugin is installed (make pjrt), else on the reference interpreter"
 	$(CARGO) run --release --example fashion_mnist_mlp
+
+# A small CNN (Conv2D, BatchNormalization, MaxPooling2D, Dropout, Dense): all of
+# Fashion-MNIST on XLA, a subset on the interpreter (examples/fashion_mnist_cnn.rs).
+demo-cnn: data pjrt
+	$(CARGO) run --release --example fashion_mnist_cnn
 
 # The first demo, kept: a nearest-centroid classifier written directly in kc IR.
 demo-ir: data build

@@ -26,6 +26,17 @@ pub mod prelude {
         Add, Average, Concatenate, Dot, Dropout, Embedding, Identity, Lambda, LeakyReLU, Maximum, Minimum, Multiply, PReLU, Permute, ReLU,
         RepeatVector, Rescaling, Reshape, SeedGenerator, Softmax, Subtract, ELU,
     };
+    pub use kc_frontend::{
+        Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D,
+        SeparableConv2D,
+    };
+    pub use kc_frontend::{
+        AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
+        GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D,
+    };
+    pub use kc_frontend::{BatchNormalization, GroupNormalization, LayerNormalization, RMSNormalization, UnitNormalization};
+    pub use kc_frontend::{ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D};
+    pub use kc_frontend::{Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D};
     pub use kc_ir::{parse_module, print_module, verify_module, DType, Dim, Module, OpKind, Shape, TensorType};
     pub use kc_runtime::{interp, HostTensor};
 }

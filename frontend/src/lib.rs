@@ -39,6 +39,16 @@ pub use layers::{
     Activation, Add, Average, Concatenate, Dense, Dot, Dropout, Embedding, Flatten, Identity, Input, Lambda, Layer, LeakyReLU, Maximum, Minimum,
     Multiply, PReLU, ReLU, RepeatVector, Permute, Rescaling, Reshape, Shared, Softmax, Subtract, ELU,
 };
+pub use layers::{
+    Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
+};
+pub use layers::{
+    AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalMaxPooling1D,
+    GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D,
+};
+pub use layers::{BatchNormalization, GroupNormalization, LayerNormalization, RMSNormalization, UnitNormalization};
+pub use layers::{ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D};
+pub use layers::{Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D};
 pub use losses::Loss;
 pub use metrics::Metric;
 pub use models::{Functional, Model, Sequential};

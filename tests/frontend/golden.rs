@@ -80,6 +80,9 @@ pub struct Traced {
     pub losses: f64,
     pub grad_inputs: Vec<Option<Tensor>>,
     pub grad_weights: Vec<Tensor>,
+    /// The state updates the call asked for (a BatchNormalization's moving statistics,
+    /// a seed generator's key): each variable and its new value.
+    pub updates: Vec<(kc::frontend::Variable, Tensor)>,
 }
 
 /// Trace `layer` on inputs shaped like `inputs` with the leading (batch) axis symbolic,
@@ -114,7 +117,10 @@ pub fn traced(layer: &mut dyn Layer, inputs: &[Tensor], r: Option<&Tensor>, trai
         Some(r) => ops::sum(&ops::multiply(&out, r).unwrap(), None, false).unwrap(),
         None => ops::scalar(0.0, DType::F32).unwrap(),
     };
-    let (f, sources) = g.finish("f", &[objective, out.clone(), loss_total]).unwrap();
+    let updates = cx.take_updates();
+    let mut results = vec![objective, out.clone(), loss_total];
+    results.extend(updates.iter().map(|(_, t)| t.clone()));
+    let (f, sources) = g.finish("f", &results).unwrap();
     let weights: Vec<_> = layer.trainable_weights();
     let wrt: Vec<usize> = sources
         .iter()
@@ -136,7 +142,9 @@ pub fn traced(layer: &mut dyn Layer, inputs: &[Tensor], r: Option<&Tensor>, trai
         })
         .collect();
     let res = kc::runtime::run_func(&gf, &args).unwrap();
-    let grads = &res[3..];
+    let k = updates.len();
+    let new_values = updates.iter().enumerate().map(|(i, (v, _))| (v.clone(), Tensor::from_host(res[3 + i].clone()))).collect();
+    let grads = &res[3 + k..];
     let mut grad_inputs = vec![None; inputs.len()];
     let mut by_var = std::collections::HashMap::new();
     for (k, &i) in wrt.iter().enumerate() {
@@ -151,7 +159,91 @@ pub fn traced(layer: &mut dyn Layer, inputs: &[Tensor], r: Option<&Tensor>, trai
         .iter()
         .map(|w| by_var.remove(&w.id()).unwrap_or_else(|| Tensor::zeros(w.dtype(), &w.shape()).unwrap()))
         .collect();
-    Traced { output: Tensor::from_host(res[1].clone()), losses: res[2].to_f64_vec()[0], grad_inputs, grad_weights }
+    Traced { output: Tensor::from_host(res[1].clone()), losses: res[2].to_f64_vec()[0], grad_inputs, grad_weights, updates: new_values }
+}
+
+/// f32 results of the layer goldens, computed in different orders (XLA vs the
+/// interpreter): 1e-5 relative, plus 1e-5 absolute for values near zero (sums of
+/// products of unit-size numbers).
+pub const LAYER_RTOL: f64 = 1e-5;
+pub const LAYER_ATOL: f64 = 1e-5;
+
+/// Every case of a layer golden file (`layers.py`, `layers_conv.py`): the layer is
+/// rebuilt from Keras's own config (`layers::from_config`), given Keras's weights (so
+/// their order, names and shapes are Keras's), and called traced (batch axis symbolic)
+/// and then eagerly, in the case's training mode. Outputs, added losses, the new values
+/// of non-trainable weights (moving statistics) and the gradients of `sum(output * r)`
+/// (through the compiler's autodiff) must match Keras within `rtol`/`atol`. The traced
+/// call comes first because it changes no state: a random layer's first draw (and a
+/// BatchNormalization's first update) is then seen by both calls, as by Keras's.
+pub fn check_layer_family(file: &str) {
+    check_layer_family_within(file, LAYER_RTOL, LAYER_ATOL)
+}
+
+pub fn check_layer_family_within(file: &str, rtol: f64, atol: f64) {
+    use kc::frontend::layers;
+    let data = load(file);
+    for case in data["cases"].as_array().unwrap() {
+        let id = case["id"].as_str().unwrap();
+        let class = case["class_name"].as_str().unwrap();
+        let training = case["training"].as_bool().unwrap_or(false);
+        let mut layer = layers::from_config(class, case["config"].as_object().unwrap()).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let inputs: Vec<Tensor> = case["inputs"].as_array().unwrap().iter().map(tensor).collect();
+        // build, then give the layer Keras's weights
+        call(layer.as_mut(), &inputs, &CallCtx::new(false)).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let ws = layer.weights();
+        let want_w = case["weights"].as_array().unwrap();
+        assert_eq!(ws.len(), want_w.len(), "{id}: number of weights");
+        let paths: Vec<String> = ws.iter().map(|w| w.path()).collect();
+        let want_paths: Vec<&str> = case["weight_paths"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+        assert_eq!(paths, want_paths, "{id}: weight paths");
+        for (w, v) in ws.iter().zip(want_w) {
+            w.assign(tensor(v).host().unwrap()).unwrap();
+        }
+        assert_config_covers(id, &layer.get_config(), &case["config"]);
+        let want_loss: f64 = case["losses"].as_array().unwrap().iter().map(|l| l.as_f64().unwrap()).sum();
+        let no_updates = serde_json::Map::new();
+        let want_updates = case.get("updates").and_then(Value::as_object).unwrap_or(&no_updates);
+
+        let r = case.get("r").map(tensor);
+        let t = traced(layer.as_mut(), &inputs, r.as_ref(), training);
+        assert_close(&format!("{id}: traced output"), &t.output, &case["output"], rtol, atol);
+        close_vec(&format!("{id}: traced losses"), &[t.losses], &[want_loss], rtol, atol);
+        for (v, new) in &t.updates {
+            if let Some(want) = want_updates.get(&v.path()) {
+                assert_close(&format!("{id}: traced update of {}", v.path()), new, want, rtol, atol);
+            }
+        }
+        let updated: Vec<String> = t.updates.iter().map(|(v, _)| v.path()).collect();
+        for path in want_updates.keys() {
+            assert!(updated.contains(path), "{id}: Keras updates {path}, the traced call does not (it updates {updated:?})");
+        }
+        if r.is_some() {
+            for (i, g) in case["grad_inputs"].as_object().unwrap() {
+                let i: usize = i.parse().unwrap();
+                let got = t.grad_inputs[i].as_ref().unwrap_or_else(|| panic!("{id}: no gradient for input {i}"));
+                assert_close(&format!("{id}: d/d input {i}"), got, g, rtol, atol);
+            }
+            let gw = case["grad_weights"].as_array().unwrap();
+            assert_eq!(t.grad_weights.len(), gw.len(), "{id}: number of weight gradients");
+            let trainable: Vec<String> = layer.trainable_weights().iter().map(|w| w.path()).collect();
+            for (k, (got, want)) in t.grad_weights.iter().zip(gw).enumerate() {
+                assert_close(&format!("{id}: d/d {}", trainable[k]), got, want, rtol, atol);
+            }
+        }
+
+        let cx = CallCtx::new(training);
+        let eager = call(layer.as_mut(), &inputs, &cx).unwrap().remove(0);
+        assert_close(&format!("{id}: eager output"), &eager, &case["output"], rtol, atol);
+        let got_loss: f64 = cx.take_losses().iter().map(|l| l.item().unwrap()).sum();
+        close_vec(&format!("{id}: eager losses"), &[got_loss], &[want_loss], rtol, atol);
+        // an eager call applies its updates at once, as Keras's does
+        for w in layer.weights() {
+            if let Some(want) = want_updates.get(&w.path()) {
+                assert_close(&format!("{id}: eager update of {}", w.path()), &Tensor::from_host(w.value()), want, rtol, atol);
+            }
+        }
+    }
 }
 
 // ---- helpers of the loss and metric goldens (tests/golden/keras/losses_metrics.py)

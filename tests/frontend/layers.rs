@@ -3,62 +3,10 @@
 //! weights, and called eagerly and traced (batch axis symbolic); outputs, added losses,
 //! and gradients of `sum(output * r)` (through the compiler's autodiff) must match.
 //! Behaviour and error cases follow.
-use crate::golden::{assert_close, assert_config_covers, close_vec, load, tensor, traced};
+use crate::golden::{check_layer_family as check_family, close_vec, load, traced};
 use kc::frontend::layers::{self, call, call1, CallCtx, Layer};
 use kc::frontend::{ops, Tensor};
 use kc::prelude::*;
-
-/// f32 results computed in different orders (XLA vs the interpreter): 1e-5 relative,
-/// plus 1e-5 absolute for values near zero (sums of products of unit-size numbers).
-const RTOL: f64 = 1e-5;
-const ATOL: f64 = 1e-5;
-
-fn check_family(file: &str) {
-    let data = load(file);
-    for case in data["cases"].as_array().unwrap() {
-        let id = case["id"].as_str().unwrap();
-        let class = case["class_name"].as_str().unwrap();
-        let mut layer = layers::from_config(class, case["config"].as_object().unwrap()).unwrap_or_else(|e| panic!("{id}: {e}"));
-        let inputs: Vec<Tensor> = case["inputs"].as_array().unwrap().iter().map(tensor).collect();
-        // build, then give the layer Keras's weights
-        call(layer.as_mut(), &inputs, &CallCtx::new(false)).unwrap_or_else(|e| panic!("{id}: {e}"));
-        let ws = layer.weights();
-        let want_w = case["weights"].as_array().unwrap();
-        assert_eq!(ws.len(), want_w.len(), "{id}: number of weights");
-        let paths: Vec<String> = ws.iter().map(|w| w.path()).collect();
-        let want_paths: Vec<&str> = case["weight_paths"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
-        assert_eq!(paths, want_paths, "{id}: weight paths");
-        for (w, v) in ws.iter().zip(want_w) {
-            w.assign(tensor(v).host().unwrap()).unwrap();
-        }
-        assert_config_covers(id, &layer.get_config(), &case["config"]);
-
-        let cx = CallCtx::new(false);
-        let eager = call(layer.as_mut(), &inputs, &cx).unwrap().remove(0);
-        assert_close(&format!("{id}: eager output"), &eager, &case["output"], RTOL, ATOL);
-        let want_loss: f64 = case["losses"].as_array().unwrap().iter().map(|l| l.as_f64().unwrap()).sum();
-        let got_loss: f64 = cx.take_losses().iter().map(|l| l.item().unwrap()).sum();
-        close_vec(&format!("{id}: eager losses"), &[got_loss], &[want_loss], RTOL, ATOL);
-
-        let r = case.get("r").map(tensor);
-        let t = traced(layer.as_mut(), &inputs, r.as_ref(), false);
-        assert_close(&format!("{id}: traced output"), &t.output, &case["output"], RTOL, ATOL);
-        close_vec(&format!("{id}: traced losses"), &[t.losses], &[want_loss], RTOL, ATOL);
-        if r.is_none() {
-            continue;
-        }
-        for (i, g) in case["grad_inputs"].as_object().unwrap() {
-            let i: usize = i.parse().unwrap();
-            let got = t.grad_inputs[i].as_ref().unwrap_or_else(|| panic!("{id}: no gradient for input {i}"));
-            assert_close(&format!("{id}: d/d input {i}"), got, g, RTOL, ATOL);
-        }
-        let gw = case["grad_weights"].as_array().unwrap();
-        assert_eq!(t.grad_weights.len(), gw.len(), "{id}: number of weight gradients");
-        for (k, (got, want)) in t.grad_weights.iter().zip(gw).enumerate() {
-            assert_close(&format!("{id}: d/d {}", paths[k]), got, want, RTOL, ATOL);
-        }
-    }
-}
 
 #[test]
 fn core_layers_match_keras() {

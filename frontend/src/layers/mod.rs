@@ -5,14 +5,20 @@
 //! layer name it: `layer "dense_1" (Dense): ...`.
 //!
 //! One file per Keras family: `core` (Input, Dense, Activation, Identity, Lambda),
-//! `embedding`, `reshaping`, `regularization` (Dropout), `preprocessing` (Rescaling),
-//! `merging`, `activations` (the activation layers); `weights` holds what layers with
-//! weights share (creation, regularization penalties, constraints).
+//! `embedding`, `reshaping`, `regularization` (Dropout, ActivityRegularization), `noise` (SpatialDropout,
+//! GaussianNoise, GaussianDropout, AlphaDropout), `preprocessing` (Rescaling),
+//! `merging`, `activations` (the activation layers), `conv` (Conv and ConvTranspose
+//! 1D-3D), `conv_depthwise` (Depthwise and Separable), `pooling`, `batch_normalization`,
+//! `normalization` (Layer, Group, Unit and RMS normalization), `spatial_reshaping`
+//! (Cropping, ZeroPadding, UpSampling); `weights` holds what layers with
+//! weights share (creation, regularization penalties, constraints), `conv_common` what
+//! the convolutions share, `spatial` the int-or-tuple arguments and data formats of
+//! every spatial layer. `registry` (+ `registry_conv`, `registry_more`) builds layers from configs.
 
 /// The `Layer` methods every layer implements the same way, from `name` and `built`
 /// fields.
 macro_rules! layer_basics {
-    ($class:literal) => {
+    ($class:expr) => {
         fn name(&self) -> &str {
             &self.name
         }
@@ -52,25 +58,52 @@ pub trait Named: Sized {
     fn with_name(self, n: &str) -> Self;
 }
 
+#[macro_use]
+mod conv_common;
+
 mod activations;
+mod batch_normalization;
+mod conv;
+mod conv_depthwise;
 mod core;
 mod embedding;
 mod merging;
+mod noise;
+mod normalization;
+mod pooling;
 mod preprocessing;
 mod regularization;
 mod registry;
+mod registry_conv;
+mod registry_more;
 mod reshaping;
 mod shared;
+mod spatial;
+mod spatial_reshaping;
 mod weights;
 
 pub use self::activations::{PReLU, ReLU, Softmax, ELU, LeakyReLU};
+pub use self::batch_normalization::BatchNormalization;
+pub use self::conv::{Conv, Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, ConvTranspose};
+pub use self::conv_depthwise::{DepthwiseConv, DepthwiseConv1D, DepthwiseConv2D, SeparableConv, SeparableConv1D, SeparableConv2D};
 pub use self::core::{keras_shape, Activation, Dense, Identity, Input, Lambda};
 pub use self::embedding::Embedding;
 pub use self::merging::{Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract};
+pub use self::normalization::{Axes, GroupNormalization, LayerNormalization, RMSNormalization, UnitNormalization};
+pub use self::pooling::{
+    AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalMaxPooling1D,
+    GlobalMaxPooling2D, GlobalMaxPooling3D, GlobalPooling, MaxPooling1D, MaxPooling2D, MaxPooling3D, Pooling,
+};
 pub use self::preprocessing::Rescaling;
 pub use self::registry::{classes as config_classes, deserialize, from_config};
-pub use self::regularization::Dropout;
+pub use self::noise::{AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D};
+pub use self::regularization::{ActivityRegularization, Dropout};
 pub use self::reshaping::{Flatten, Permute, RepeatVector, Reshape};
+pub use self::spatial::Ints;
+pub use self::spatial_reshaping::{
+    Cropping, Cropping1D, Cropping2D, Cropping3D, Sides, UpSampling, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding, ZeroPadding1D, ZeroPadding2D,
+    ZeroPadding3D,
+};
 pub use shared::Shared;
 
 use crate::config::Config;

@@ -1,6 +1,8 @@
 //! Layers from Keras configs (`Layer.from_config`): one table row per class, each
 //! reading the keys its `get_config` writes. Unknown keys are an error naming them, so a
 //! config kc cannot honour fails loudly instead of building a different layer.
+use super::registry_conv::*;
+use super::registry_more::*;
 use super::*;
 use crate::config::{self, Config};
 use crate::constraints::Constraint;
@@ -52,7 +54,53 @@ const CLASSES: &[(&str, &[&str], Build)] = &[
     ("PReLU", &["alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes"], prelu),
     ("ELU", &["alpha"], |c| boxed(c, ELU::new().alpha(number(c, "alpha", Some(1.0))?))),
     ("Softmax", &["axis"], |c| boxed(c, Softmax::over(&config::axes_or(c, "axis", &[-1])?))),
+    ("Conv1D", CONV_KEYS, conv::<1>),
+    ("Conv2D", CONV_KEYS, conv::<2>),
+    ("Conv3D", CONV_KEYS, conv::<3>),
+    ("Conv1DTranspose", CONV_TRANSPOSE_KEYS, conv_transpose::<1>),
+    ("Conv2DTranspose", CONV_TRANSPOSE_KEYS, conv_transpose::<2>),
+    ("Conv3DTranspose", CONV_TRANSPOSE_KEYS, conv_transpose::<3>),
+    ("DepthwiseConv1D", DEPTHWISE_KEYS, depthwise::<1>),
+    ("DepthwiseConv2D", DEPTHWISE_KEYS, depthwise::<2>),
+    ("SeparableConv1D", SEPARABLE_KEYS, separable::<1>),
+    ("SeparableConv2D", SEPARABLE_KEYS, separable::<2>),
+    ("MaxPooling1D", POOL_KEYS, pooling::<1, true>),
+    ("MaxPooling2D", POOL_KEYS, pooling::<2, true>),
+    ("MaxPooling3D", POOL_KEYS, pooling::<3, true>),
+    ("AveragePooling1D", POOL_KEYS, pooling::<1, false>),
+    ("AveragePooling2D", POOL_KEYS, pooling::<2, false>),
+    ("AveragePooling3D", POOL_KEYS, pooling::<3, false>),
+    ("GlobalMaxPooling1D", GLOBAL_POOL_KEYS, global_pooling::<1, true>),
+    ("GlobalMaxPooling2D", GLOBAL_POOL_KEYS, global_pooling::<2, true>),
+    ("GlobalMaxPooling3D", GLOBAL_POOL_KEYS, global_pooling::<3, true>),
+    ("GlobalAveragePooling1D", GLOBAL_POOL_KEYS, global_pooling::<1, false>),
+    ("GlobalAveragePooling2D", GLOBAL_POOL_KEYS, global_pooling::<2, false>),
+    ("GlobalAveragePooling3D", GLOBAL_POOL_KEYS, global_pooling::<3, false>),
+    ("BatchNormalization", BATCH_NORM_KEYS, batch_normalization),
+    ("LayerNormalization", LAYER_NORM_KEYS, layer_normalization),
+    ("GroupNormalization", GROUP_NORM_KEYS, group_normalization),
+    ("UnitNormalization", &["axis"], unit_normalization),
+    ("RMSNormalization", &["axis", "epsilon"], rms_normalization),
+    ("SpatialDropout1D", &["rate", "seed"], spatial_dropout::<1>),
+    ("SpatialDropout2D", &["rate", "seed", "data_format"], spatial_dropout::<2>),
+    ("SpatialDropout3D", &["rate", "seed", "data_format"], spatial_dropout::<3>),
+    ("GaussianNoise", &["stddev", "seed"], gaussian_noise),
+    ("GaussianDropout", &["rate", "seed"], gaussian_dropout),
+    ("AlphaDropout", &["rate", "seed", "noise_shape"], alpha_dropout),
+    ("ActivityRegularization", &["l1", "l2"], activity_regularization),
+    ("Cropping1D", &["cropping"], cropping::<1>),
+    ("Cropping2D", &["cropping", "data_format"], cropping::<2>),
+    ("Cropping3D", &["cropping", "data_format"], cropping::<3>),
+    ("ZeroPadding1D", &["padding", "data_format"], zero_padding::<1>),
+    ("ZeroPadding2D", &["padding", "data_format"], zero_padding::<2>),
+    ("ZeroPadding3D", &["padding", "data_format"], zero_padding::<3>),
+    ("UpSampling1D", &["size"], up_sampling::<1>),
+    ("UpSampling2D", &["size", "data_format", "interpolation"], up_sampling::<2>),
+    ("UpSampling3D", &["size", "data_format"], up_sampling::<3>),
 ];
+
+const POOL_KEYS: &[&str] = &["pool_size", "padding", "strides", "data_format"];
+const GLOBAL_POOL_KEYS: &[&str] = &["data_format", "keepdims"];
 
 /// A layer from its Keras class name and config (`name` included).
 pub fn from_config(class_name: &str, cfg: &Config) -> Result<Box<dyn Layer>> {
@@ -88,7 +136,7 @@ pub fn classes() -> Vec<&'static str> {
 }
 
 /// The layer, named as the config says (else it keeps its automatic name).
-fn boxed<L: Layer + Named + 'static>(c: &Config, layer: L) -> Result<Box<dyn Layer>> {
+pub(super) fn boxed<L: Layer + Named + 'static>(c: &Config, layer: L) -> Result<Box<dyn Layer>> {
     match c.get("name") {
         None | Some(Value::Null) => Ok(Box::new(layer)),
         Some(Value::String(n)) if !n.is_empty() => Ok(Box::new(layer.with_name(n))),
@@ -113,7 +161,7 @@ fn keras_dtype(s: &str) -> Option<kc_ir::DType> {
     })
 }
 
-fn number(c: &Config, key: &str, default: Option<f64>) -> Result<f64> {
+pub(super) fn number(c: &Config, key: &str, default: Option<f64>) -> Result<f64> {
     match (c.get(key), default) {
         (None | Some(Value::Null), Some(d)) => Ok(d),
         (None | Some(Value::Null), None) => crate::bail!("config key `{key}` is required"),
@@ -121,11 +169,11 @@ fn number(c: &Config, key: &str, default: Option<f64>) -> Result<f64> {
     }
 }
 
-fn string(c: &Config, key: &str, default: &str) -> Result<String> {
+pub(super) fn string(c: &Config, key: &str, default: &str) -> Result<String> {
     Ok(config::str_or(c, key, default)?.to_string())
 }
 
-fn boolean(c: &Config, key: &str, default: bool) -> Result<bool> {
+pub(super) fn boolean(c: &Config, key: &str, default: bool) -> Result<bool> {
     match c.get(key) {
         None | Some(Value::Null) => Ok(default),
         Some(Value::Bool(b)) => Ok(*b),
@@ -133,36 +181,36 @@ fn boolean(c: &Config, key: &str, default: bool) -> Result<bool> {
     }
 }
 
-fn size(c: &Config, key: &str) -> Result<usize> {
+pub(super) fn size(c: &Config, key: &str) -> Result<usize> {
     match c.get(key).and_then(Value::as_u64) {
         Some(n) => Ok(n as usize),
         None => crate::bail!("config key `{key}` must be a non-negative integer, got {}", c.get(key).unwrap_or(&Value::Null)),
     }
 }
 
-fn list<'a>(c: &'a Config, key: &str) -> Result<&'a Vec<Value>> {
+pub(super) fn list<'a>(c: &'a Config, key: &str) -> Result<&'a Vec<Value>> {
     match c.get(key) {
         Some(Value::Array(a)) => Ok(a),
         other => crate::bail!("config key `{key}` must be a list, got {}", other.unwrap_or(&Value::Null)),
     }
 }
 
-fn ints(c: &Config, key: &str) -> Result<Vec<i64>> {
+pub(super) fn ints(c: &Config, key: &str) -> Result<Vec<i64>> {
     list(c, key)?.iter().map(|v| v.as_i64().ok_or_else(|| crate::Error::msg(format!("config key `{key}` must hold integers, got {v}")))).collect()
 }
 
-fn sizes(c: &Config, key: &str) -> Result<Vec<usize>> {
+pub(super) fn sizes(c: &Config, key: &str) -> Result<Vec<usize>> {
     list(c, key)?.iter().map(|v| v.as_u64().map(|n| n as usize).ok_or_else(|| crate::Error::msg(format!("config key `{key}` must hold non-negative integers, got {v}")))).collect()
 }
 
-fn optional<T>(c: &Config, key: &str, read: fn(&Value) -> Result<T>) -> Result<Option<T>> {
+pub(super) fn optional<T>(c: &Config, key: &str, read: fn(&Value) -> Result<T>) -> Result<Option<T>> {
     match c.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => read(v).map(Some),
     }
 }
 
-fn initializer(c: &Config, key: &str, default: &str) -> Result<Initializer> {
+pub(super) fn initializer(c: &Config, key: &str, default: &str) -> Result<Initializer> {
     Ok(optional(c, key, Initializer::from_config)?.unwrap_or(Initializer::from_name(default)?))
 }
 
@@ -239,19 +287,24 @@ fn dropout(c: &Config) -> Result<Box<dyn Layer>> {
     if let Some(s) = optional(c, "seed", |v| v.as_u64().and_then(|s| u32::try_from(s).ok()).ok_or_else(|| crate::Error::msg(format!("Dropout: seed must be a 32-bit integer, got {v}"))))? {
         d = d.seed(s);
     }
-    if let Some(ns) = optional(c, "noise_shape", |v| -> Result<Vec<Option<usize>>> { match v {
+    if let Some(ns) = optional(c, "noise_shape", noise_shape)? {
+        d = d.noise_shape(&ns);
+    }
+    boxed(c, d)
+}
+
+/// A `noise_shape`: a list of integers or nulls (`None`: as the input).
+pub(super) fn noise_shape(v: &Value) -> Result<Vec<Option<usize>>> {
+    match v {
         Value::Array(a) => a
             .iter()
             .map(|d| match d {
                 Value::Null => Ok(None),
-                d => d.as_u64().map(|n| Some(n as usize)).ok_or_else(|| crate::Error::msg(format!("Dropout: noise_shape entries must be integers or null, got {d}"))),
+                d => d.as_u64().map(|n| Some(n as usize)).ok_or_else(|| crate::Error::msg(format!("noise_shape entries must be integers or null, got {d}"))),
             })
             .collect(),
-        _ => crate::bail!("Dropout: noise_shape must be a list, got {v}"),
-    }})? {
-        d = d.noise_shape(&ns);
+        _ => crate::bail!("noise_shape must be a list, got {v}"),
     }
-    boxed(c, d)
 }
 
 fn dot(c: &Config) -> Result<Box<dyn Layer>> {

@@ -1,8 +1,10 @@
-//! `keras.layers.Dropout`.
+//! `keras.layers.Dropout` and `ActivityRegularization` (the random noise layers are in
+//! `noise.rs`).
 use super::{base_config, unique_name, CallCtx, Layer};
 use crate::config::Config;
 use crate::error::Result;
 use crate::ops;
+use crate::regularizers::Regularizer;
 use crate::seed_generator::SeedGenerator;
 use crate::tensor::Tensor;
 use serde_json::{json, Value};
@@ -81,4 +83,45 @@ impl Layer for Dropout {
     }
 }
 
-named!(Dropout);
+/// `keras.layers.ActivityRegularization(l1, l2)`: the identity, adding
+/// `(l1 * sum|x| + l2 * sum(x^2)) / batch size` of its input to the loss.
+pub struct ActivityRegularization {
+    name: String,
+    built: bool,
+    pub l1: f64,
+    pub l2: f64,
+}
+
+impl ActivityRegularization {
+    pub fn new(l1: f64, l2: f64) -> ActivityRegularization {
+        ActivityRegularization { name: unique_name("activity_regularization"), built: false, l1, l2 }
+    }
+}
+
+impl Default for ActivityRegularization {
+    fn default() -> ActivityRegularization {
+        ActivityRegularization::new(0.0, 0.0)
+    }
+}
+
+impl Layer for ActivityRegularization {
+    layer_basics!("ActivityRegularization");
+    fn build(&mut self, _: &Tensor) -> Result<()> {
+        Regularizer::l1_l2(self.l1, self.l2)?;
+        Ok(())
+    }
+    fn call(&mut self, inputs: &[Tensor], _: &CallCtx) -> Result<Vec<Tensor>> {
+        Ok(vec![inputs[0].clone()])
+    }
+    fn activity_regularizer(&self) -> Option<Regularizer> {
+        Regularizer::l1_l2(self.l1, self.l2).ok()
+    }
+    fn get_config(&self) -> Config {
+        let mut c = base_config(&self.name);
+        c.insert("l1".into(), json!(self.l1));
+        c.insert("l2".into(), json!(self.l2));
+        c
+    }
+}
+
+named!(Dropout, ActivityRegularization);

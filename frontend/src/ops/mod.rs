@@ -6,19 +6,25 @@
 //! numpy conventions (broadcasting, negative axes, scalars taking the tensor's dtype)
 //! are implemented here, on top of the IR's explicit ops.
 mod array;
+mod conv;
 mod linalg;
 mod extra;
 mod math;
 mod nn;
+mod normalization;
+mod pool;
 mod random;
 mod shape;
 mod special;
 
 pub use array::*;
+pub use conv::*;
 pub use linalg::*;
 pub use extra::*;
 pub use math::*;
 pub use nn::*;
+pub use normalization::*;
+pub use pool::*;
 pub use random::*;
 pub use shape::*;
 pub use special::*;

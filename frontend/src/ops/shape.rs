@@ -98,3 +98,35 @@ pub fn slice(x: &Tensor, start: &[i64], stop: &[i64]) -> Result<Tensor> {
     }
     apply1(OpKind::Slice, &[x], attrs(&[("start", ints(&st)), ("limit", ints(&lim))]), None)
 }
+
+/// `x[..., start:stop, ...]` along one axis, which must be known; the other axes are
+/// taken whole (symbolic ones too).
+pub fn slice_axis(x: &Tensor, ax: i64, start: u64, stop: u64) -> Result<Tensor> {
+    let r = x.rank();
+    let a = axis(ax, r)?;
+    let dims = x.dims();
+    let Dim::Known(n) = dims[a] else { crate::bail!("slice_axis: axis {a} of {} must be known", x.ty()) };
+    if start > stop || stop > n {
+        crate::bail!("slice_axis: {start}:{stop} is not a slice of axis {a} of {} (extent {n})", x.ty());
+    }
+    let mut st = vec![0i64; r];
+    let mut lim: Vec<i64> = dims.iter().map(|d| d.known().map(|n| n as i64).unwrap_or(-1)).collect();
+    st[a] = start as i64;
+    lim[a] = stop as i64;
+    apply1(OpKind::Slice, &[x], attrs(&[("start", ints(&st)), ("limit", ints(&lim))]), None)
+}
+
+/// `keras.ops.pad(x, pad_width, constant_values=value)`: `pad_width[i] = (before,
+/// after)` elements of `value` on axis `i` (symbolic axes can only get `(0, 0)`).
+pub fn pad(x: &Tensor, pad_width: &[(usize, usize)], value: f64) -> Result<Tensor> {
+    if pad_width.len() != x.rank() {
+        crate::bail!("pad: {} pairs of pad widths for {} of rank {}", pad_width.len(), x.ty(), x.rank());
+    }
+    if pad_width.iter().all(|&p| p == (0, 0)) {
+        return Ok(x.clone());
+    }
+    let v = super::lift(&super::scalar(value, x.dtype())?, x)?;
+    let lo: Vec<i64> = pad_width.iter().map(|p| p.0 as i64).collect();
+    let hi: Vec<i64> = pad_width.iter().map(|p| p.1 as i64).collect();
+    apply1(OpKind::Pad, &[x, &v], attrs(&[("low", ints(&lo)), ("high", ints(&hi))]), None)
+}

@@ -163,8 +163,12 @@ pub fn convolution(e: &mut Emit, s: &Site, g: &[Option<Value>]) -> Out {
     } else {
         // No batch-grouped convolution in the IR: one kernel gradient per group, joined
         // along the kernel's output-feature dim.
-        let ci = (known_dims(&xt, "a grouped convolution's gradient")?[c.id[1] as usize]) / c.groups;
-        let og = known_dims(&gt, "a grouped convolution's gradient")?[c.od[1] as usize] / c.groups;
+        // only the feature dims must be known: the batch dim may be symbolic
+        let feature = |t: &TensorType, d: i64| {
+            t.shape.0[d as usize].known().map(|n| n as i64).ok_or_else(|| Error::ty(format!("a grouped convolution's gradient needs the feature dim {d} of {t} to be known")))
+        };
+        let ci = feature(&xt, c.id[1])? / c.groups;
+        let og = feature(&gt, c.od[1])? / c.groups;
         let mut parts = Vec::new();
         for grp in 0..c.groups {
             let xs = take(e, x, c.id[1] as usize, grp * ci, ci)?;
