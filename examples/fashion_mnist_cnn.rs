@@ -53,7 +53,7 @@ fn main() -> kc::frontend::Result<()> {
         Box::new(Dense::new(10)),
     ]);
     println!("{}", model.summary()?);
-    println!("training on {n_train} images for {epochs} epoch(s), on the reference interpreter");
+    println!("training on {n_train} images for {epochs} epoch(s)");
     let loss = Loss::from_name("sparse_categorical_crossentropy")?.from_logits(true);
     model.compile(Compile::new().optimizer(Adam::new(1e-3)).loss(loss).metrics(&["accuracy"]))?;
     model.fit(&x_train, &y_train, Fit::new().epochs(epochs).batch_size(64).validation_split(0.1))?;

@@ -29,7 +29,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--kc", default="target/release/kc")
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--models", default="mlp")
+    p.add_argument("--models", default="mlp,cnn")
     p.add_argument("--mode", default="fit")
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--steps", type=int, default=50)

@@ -52,7 +52,27 @@ def mlp(keras, jit):
     return m
 
 
-MODELS = {"mlp": mlp}
+def cnn(keras, jit):
+    keras.utils.set_random_seed(1234)
+    m = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        keras.layers.Conv2D(32, 3, activation="relu"),
+        keras.layers.MaxPooling2D(),
+        keras.layers.Conv2D(64, 3, activation="relu"),
+        keras.layers.MaxPooling2D(),
+        keras.layers.Flatten(),
+        keras.layers.Dense(10),
+    ])
+    m.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        jit_compile=jit,
+    )
+    return m
+
+
+MODELS = {"mlp": mlp, "cnn": cnn}
+SHAPES = {"mlp": (784,), "cnn": (28, 28, 1)}
 
 
 def measure(keras, model, mode, x, y, steps, warmup, jit):
@@ -95,6 +115,7 @@ def main():
     import keras  # after KERAS_BACKEND is final
 
     x, y = batch(a.data, a.batch)
+    x = x.reshape((a.batch,) + SHAPES[a.model])
     rows = []
     jits = [True, False] if backend == "jax" else [False]
     for jit in jits:

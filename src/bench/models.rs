@@ -10,10 +10,14 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 /// Named models (`--model NAME`), with what each is.
-pub const MODELS: &[(&str, &str)] = &[("mlp", "Fashion-MNIST MLP 784-512-256-10, ReLU, Adam, sparse categorical cross-entropy")];
+pub const MODELS: &[(&str, &str)] = &[
+    ("mlp", "Fashion-MNIST MLP 784-512-256-10, ReLU, Adam, sparse categorical cross-entropy"),
+    ("cnn", "Fashion-MNIST CNN: Conv2D 32 3x3 relu, MaxPooling2D, Conv2D 64 3x3 relu, MaxPooling2D, Flatten, Dense 10; Adam"),
+];
 
 pub enum Bench {
     Mlp,
+    Cnn,
     File(Module),
 }
 
@@ -43,6 +47,22 @@ fn mlp(jit: JitCompile) -> Result<Model> {
     Ok(m)
 }
 
+fn cnn(jit: JitCompile) -> Result<Model> {
+    use kc_frontend::layers::{Conv2D, Flatten, MaxPooling2D};
+    set_random_seed(1234);
+    let mut m = Model::sequential(vec![
+        Box::new(Input::new(&[28, 28, 1])),
+        Box::new(Conv2D::new(32, 3).activation("relu")),
+        Box::new(MaxPooling2D::default()),
+        Box::new(Conv2D::new(64, 3).activation("relu")),
+        Box::new(MaxPooling2D::default()),
+        Box::new(Flatten::new()),
+        Box::new(Dense::new(10)),
+    ]);
+    m.compile(Compile::new().optimizer(Adam::new(1e-3)).loss(Loss::from_name("sparse_categorical_crossentropy")?.from_logits(true)).jit_compile(jit))?;
+    Ok(m)
+}
+
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
 }
@@ -57,10 +77,11 @@ impl Bench {
         }
         match model {
             "mlp" => Ok(Bench::Mlp),
+            "cnn" => Ok(Bench::Cnn),
             _ => {
                 let names: Vec<&str> = MODELS.iter().map(|(n, _)| *n).collect();
                 Err(Error::msg(format!(
-                    "unknown model `{model}`; models are {} or a .kir file (cnn, lstm, transformer-block and resnet-block arrive with the layers they need)",
+                    "unknown model `{model}`; models are {} or a .kir file (lstm, transformer-block and resnet-block arrive with the layers they need)",
                     names.join(", ")
                 )))
             }
@@ -71,14 +92,17 @@ impl Bench {
     /// to compare.
     pub fn measure(&self, o: &Options, lowering: &str) -> Result<(Row, Vec<f64>)> {
         match self {
-            Bench::Mlp => self.measure_mlp(o, lowering),
+            Bench::Mlp | Bench::Cnn => self.measure_model(o, lowering),
             Bench::File(m) => measure_file(m, o, lowering),
         }
     }
 
-    fn measure_mlp(&self, o: &Options, lowering: &str) -> Result<(Row, Vec<f64>)> {
+    fn measure_model(&self, o: &Options, lowering: &str) -> Result<(Row, Vec<f64>)> {
         let (x, y) = mlp_batch(o.batch)?;
-        let mut m = mlp(jit(lowering)?)?;
+        let (x, mut m) = match self {
+            Bench::Cnn => (kc_frontend::ops::reshape(&x, &[o.batch as i64, 28, 28, 1])?, cnn(jit(lowering)?)?),
+            _ => (x, mlp(jit(lowering)?)?),
+        };
         let step = |m: &mut Model| -> Result<()> {
             if o.mode == "fit" {
                 m.train_on_batch(&x, &y)?;
