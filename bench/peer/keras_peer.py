@@ -71,8 +71,27 @@ def cnn(keras, jit):
     return m
 
 
-MODELS = {"mlp": mlp, "cnn": cnn}
-SHAPES = {"mlp": (784,), "cnn": (28, 28, 1)}
+def resnet_block(keras, jit):
+    keras.utils.set_random_seed(1234)
+    L = keras.layers
+    conv = lambda: L.Conv2D(32, 3, padding="same", use_bias=False)
+    x = keras.Input((28, 28, 1))
+    h = L.ReLU()(L.BatchNormalization()(conv()(x)))
+    y = L.ReLU()(L.BatchNormalization()(conv()(h)))
+    y = L.BatchNormalization()(conv()(y))
+    out = L.ReLU()(L.Add()([h, y]))
+    logits = L.Dense(10)(L.GlobalAveragePooling2D()(out))
+    m = keras.Model(x, logits)
+    m.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        jit_compile=jit,
+    )
+    return m
+
+
+MODELS = {"mlp": mlp, "cnn": cnn, "resnet-block": resnet_block}
+SHAPES = {"mlp": (784,), "cnn": (28, 28, 1), "resnet-block": (28, 28, 1)}
 
 
 def measure(keras, model, mode, x, y, steps, warmup, jit):

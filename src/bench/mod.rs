@@ -4,6 +4,7 @@
 //! outputs from the interpreter's. Lowerings that do not exist yet are listed with the
 //! reason instead of being skipped silently.
 pub mod models;
+pub mod plot;
 pub mod report;
 
 use kc_frontend::Result;

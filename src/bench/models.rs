@@ -13,11 +13,13 @@ use std::time::Instant;
 pub const MODELS: &[(&str, &str)] = &[
     ("mlp", "Fashion-MNIST MLP 784-512-256-10, ReLU, Adam, sparse categorical cross-entropy"),
     ("cnn", "Fashion-MNIST CNN: Conv2D 32 3x3 relu, MaxPooling2D, Conv2D 64 3x3 relu, MaxPooling2D, Flatten, Dense 10; Adam"),
+    ("resnet-block", "a residual block on Fashion-MNIST: Conv2D 32 3x3 same + BN + relu stem, [Conv-BN-relu-Conv-BN] + skip, relu, GlobalAveragePooling2D, Dense 10; Adam"),
 ];
 
 pub enum Bench {
     Mlp,
     Cnn,
+    ResnetBlock,
     File(Module),
 }
 
@@ -63,6 +65,26 @@ fn cnn(jit: JitCompile) -> Result<Model> {
     Ok(m)
 }
 
+/// A functional model with one ResNet basic block (two 3x3 convolutions with batch
+/// normalization and an identity skip), as `bench/peer/keras_peer.py` builds it.
+fn resnet_block(jit: JitCompile) -> Result<Model> {
+    use kc_frontend::layers::{BatchNormalization, Conv2D, GlobalAveragePooling2D};
+    use kc_frontend::{ops, Shared};
+    set_random_seed(1234);
+    let conv = || Shared::new(Conv2D::new(32, 3).padding("same").use_bias(false));
+    let bn = || Shared::new(BatchNormalization::new());
+    let x = Input::new(&[28, 28, 1]).tensor();
+    let h = ops::relu(&bn().call1(&conv().call1(&x)?)?)?;
+    let y = ops::relu(&bn().call1(&conv().call1(&h)?)?)?;
+    let y = bn().call1(&conv().call1(&y)?)?;
+    let out = ops::relu(&ops::add(&h, &y)?)?;
+    let pooled = Shared::new(GlobalAveragePooling2D::new()).call1(&out)?;
+    let logits = Shared::new(Dense::new(10)).call1(&pooled)?;
+    let mut m = Model::functional(&[x], &[logits])?;
+    m.compile(Compile::new().optimizer(Adam::new(1e-3)).loss(Loss::from_name("sparse_categorical_crossentropy")?.from_logits(true)).jit_compile(jit))?;
+    Ok(m)
+}
+
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
 }
@@ -78,10 +100,11 @@ impl Bench {
         match model {
             "mlp" => Ok(Bench::Mlp),
             "cnn" => Ok(Bench::Cnn),
+            "resnet-block" => Ok(Bench::ResnetBlock),
             _ => {
                 let names: Vec<&str> = MODELS.iter().map(|(n, _)| *n).collect();
                 Err(Error::msg(format!(
-                    "unknown model `{model}`; models are {} or a .kir file (lstm, transformer-block and resnet-block arrive with the layers they need)",
+                    "unknown model `{model}`; models are {} or a .kir file (lstm and transformer-block arrive with the layers they need)",
                     names.join(", ")
                 )))
             }
@@ -92,7 +115,7 @@ impl Bench {
     /// to compare.
     pub fn measure(&self, o: &Options, lowering: &str) -> Result<(Row, Vec<f64>)> {
         match self {
-            Bench::Mlp | Bench::Cnn => self.measure_model(o, lowering),
+            Bench::Mlp | Bench::Cnn | Bench::ResnetBlock => self.measure_model(o, lowering),
             Bench::File(m) => measure_file(m, o, lowering),
         }
     }
@@ -101,6 +124,7 @@ impl Bench {
         let (x, y) = mlp_batch(o.batch)?;
         let (x, mut m) = match self {
             Bench::Cnn => (kc_frontend::ops::reshape(&x, &[o.batch as i64, 28, 28, 1])?, cnn(jit(lowering)?)?),
+            Bench::ResnetBlock => (kc_frontend::ops::reshape(&x, &[o.batch as i64, 28, 28, 1])?, resnet_block(jit(lowering)?)?),
             _ => (x, mlp(jit(lowering)?)?),
         };
         let step = |m: &mut Model| -> Result<()> {

@@ -3,11 +3,12 @@ use crate::bench::{self, report, Options};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
-    /// A named model (`mlp`) or a .kir file (its `main` is run on random inputs).
+    /// A named model (`mlp`, `cnn`, `resnet-block`) or a .kir file (its `main` is run on random inputs).
     #[arg(long, default_value = "mlp")]
     pub model: String,
-    /// Comma-separated lowerings: interp, xla, llvm, mlir, ptx.
-    #[arg(long, default_value = "interp")]
+    /// Comma-separated lowerings: interp, xla, llvm, mlir, ptx (unavailable ones are
+    /// listed with the reason).
+    #[arg(long, default_value = "interp,xla")]
     pub lowering: String,
     /// Samples per step (symbolic dims of a .kir file get this size).
     #[arg(long, default_value_t = 128)]
@@ -27,6 +28,9 @@ pub struct BenchArgs {
     /// Print CSV instead of the table.
     #[arg(long)]
     pub csv: bool,
+    /// Also draw the median (and p90) ms/step per lowering as bars into this .svg file.
+    #[arg(long, value_name = "OUT.svg")]
+    pub plot: Option<std::path::PathBuf>,
 }
 
 pub fn bench(a: &BenchArgs) -> Result<(), String> {
@@ -38,7 +42,15 @@ pub fn bench(a: &BenchArgs) -> Result<(), String> {
         warmup: a.warmup,
         mode: a.mode.clone(),
     };
+    if let Some(p) = &a.plot {
+        if p.extension().and_then(|e| e.to_str()) != Some("svg") {
+            return Err(format!("--plot {}: only .svg is supported (a PNG would need a font rasterizer)", p.display()));
+        }
+    }
     let rows = bench::run(&o).map_err(|e| e.to_string())?;
+    if let Some(p) = &a.plot {
+        bench::plot::write(p, &o, &rows)?;
+    }
     if a.json {
         println!("{}", report::to_json(&o, &rows));
     } else if a.csv {

@@ -51,3 +51,20 @@ fn bench_explains_bad_arguments() {
     let (ok, out, _) = kc(&["bench", "--model", "examples/affine.kir", "--batch", "2", "--steps", "1", "--csv"]);
     assert!(ok && out.starts_with("model,mode,batch,lowering,compile_ms") && out.lines().count() == 2, "{out}");
 }
+
+#[test]
+fn bench_plots_bars_per_lowering_as_svg() {
+    let dir = std::env::temp_dir().join(format!("kc-plot-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let svg = dir.join("bench.svg");
+    let (ok, _, err) = kc(&["bench", "--model", "examples/affine.kir", "--lowering", "interp,xla,llvm", "--batch", "4", "--steps", "2", "--plot", svg.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg"), "{text}");
+    // one background rectangle plus one bar per lowering that ran; the others are named
+    assert_eq!(text.matches("<rect").count(), 1 + 2, "{text}");
+    assert!(text.contains(">\ninterp\n<") || text.contains(">interp<"), "no interp label");
+    assert!(text.contains("llvm: unavailable"), "{text}");
+    let (ok, _, err) = kc(&["bench", "--model", "examples/affine.kir", "--steps", "1", "--plot", dir.join("b.png").to_str().unwrap()]);
+    assert!(!ok && err.contains("only .svg is supported"), "{err}");
+}
