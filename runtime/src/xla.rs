@@ -26,6 +26,9 @@ pub struct CompileStats {
     pub hits: usize,
     /// Time spent lowering and compiling, in milliseconds.
     pub compile_ms: f64,
+    /// Executables loaded from the on-disk cache instead of compiled
+    /// ([`Xla::set_disk_cache`]); each is also counted in `compiles`' place, not there.
+    pub disk_hits: usize,
 }
 
 impl std::ops::AddAssign for CompileStats {
@@ -33,6 +36,7 @@ impl std::ops::AddAssign for CompileStats {
         self.compiles += o.compiles;
         self.hits += o.hits;
         self.compile_ms += o.compile_ms;
+        self.disk_hits += o.disk_hits;
     }
 }
 
@@ -65,6 +69,8 @@ pub struct Xla {
     client: Client,
     cache: Mutex<HashMap<Key, Arc<Compiled>>>,
     stats: Mutex<CompileStats>,
+    /// Where compiled executables are also kept between processes, if anywhere.
+    disk: Mutex<Option<std::path::PathBuf>>,
 }
 
 static XLA: OnceLock<std::result::Result<Arc<Xla>, String>> = OnceLock::new();
@@ -75,7 +81,8 @@ pub fn xla() -> Result<Arc<Xla>> {
     XLA.get_or_init(|| {
         let plugin = Plugin::find().map_err(|e| e.to_string())?;
         let client = Client::new(&plugin, &ClientOptions::new()).map_err(|e| e.to_string())?;
-        Ok(Arc::new(Xla { client, cache: Mutex::new(HashMap::new()), stats: Mutex::new(CompileStats::default()) }))
+        let disk = std::env::var_os("KC_XLA_CACHE_DIR").map(std::path::PathBuf::from);
+        Ok(Arc::new(Xla { client, cache: Mutex::new(HashMap::new()), stats: Mutex::new(CompileStats::default()), disk: Mutex::new(disk) }))
     })
     .clone()
     .map_err(RuntimeError::Plugin)
@@ -105,6 +112,26 @@ impl Xla {
         &self.client
     }
 
+    /// Keep compiled executables in `dir` too (`None`: memory only), so a later process
+    /// loads instead of compiling. The file is named by a hash of the StableHLO text,
+    /// the donated parameters and the plugin's platform version; a file that does not
+    /// load is compiled over. Also set by the `KC_XLA_CACHE_DIR` environment variable.
+    pub fn set_disk_cache(&self, dir: Option<std::path::PathBuf>) {
+        *lock(&self.disk) = dir;
+    }
+
+    /// Forget the in-memory executables of one function (the disk cache, if any,
+    /// stays): what a new process would start from.
+    pub fn forget(&self, fingerprint: u64) {
+        lock(&self.cache).retain(|k, _| k.0 != fingerprint);
+    }
+
+    fn disk_path(&self, dir: &std::path::Path, text: &str, donate: &[usize]) -> std::path::PathBuf {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (text, donate, self.client.platform_version()).hash(&mut h);
+        dir.join(format!("{:016x}.kcxla", h.finish()))
+    }
+
     /// The executable of `f` for arguments of `sig`, from the cache or compiled now;
     /// the parameters at `donate` are buffer donors (see [`Xla::execute`]).
     pub fn compile(&self, f: &Func, fingerprint: u64, sig: &Signature, donate: &[usize]) -> Result<Arc<Compiled>> {
@@ -114,6 +141,13 @@ impl Xla {
     /// As [`Xla::compile`], also counting the hit or the compile into `mine` (a caller's
     /// own statistics; the process-wide ones are shared by every thread).
     pub fn compile_counted(&self, f: &Func, fingerprint: u64, sig: &Signature, donate: &[usize], mine: &mut CompileStats) -> Result<Arc<Compiled>> {
+        let dir = lock(&self.disk).clone();
+        self.compile_in(f, fingerprint, sig, donate, dir.as_deref(), mine)
+    }
+
+    /// As [`Xla::compile_counted`] with an explicit on-disk cache directory (`None`:
+    /// memory only) instead of the one [`Xla::set_disk_cache`] set.
+    pub fn compile_in(&self, f: &Func, fingerprint: u64, sig: &Signature, donate: &[usize], dir: Option<&std::path::Path>, mine: &mut CompileStats) -> Result<Arc<Compiled>> {
         let key = (fingerprint, sig.clone(), donate.to_vec());
         if let Some(c) = lock(&self.cache).get(&key) {
             lock(&self.stats).hits += 1;
@@ -127,7 +161,24 @@ impl Xla {
             kc_compiler::shape_infer::specialize(&mut g, &bindings).map_err(|e| RuntimeError::Xla(format!("specializing @{}: {e}", f.name)))?;
         }
         let text = kc_lowering::stablehlo::emit_func_donating(&g, donate).map_err(|e| RuntimeError::Xla(format!("@{}: {e}", f.name)))?;
+        let path = dir.map(|d| self.disk_path(d, &text, donate));
+        if let Some(exe) = path.as_ref().and_then(|p| std::fs::read(p).ok()).and_then(|b| self.client.deserialize(&b).ok()) {
+            let c = Arc::new(Compiled { exe, stablehlo: text, compile_ms: t0.elapsed().as_secs_f64() * 1e3 });
+            lock(&self.stats).disk_hits += 1;
+            mine.disk_hits += 1;
+            lock(&self.cache).insert(key, c.clone());
+            return Ok(c);
+        }
         let exe = self.client.compile(&text).map_err(|e| RuntimeError::Xla(format!("compiling @{} on XLA: {e}", f.name)))?;
+        if let Some(p) = &path {
+            // a cache that cannot be written is only slower: the executable is in hand
+            if let Ok(bytes) = exe.serialize() {
+                let tmp = p.with_extension(format!("tmp{}", std::process::id()));
+                if std::fs::create_dir_all(p.parent().unwrap_or(p)).is_ok() && std::fs::write(&tmp, bytes).is_ok() {
+                    let _ = std::fs::rename(&tmp, p);
+                }
+            }
+        }
         let compile_ms = t0.elapsed().as_secs_f64() * 1e3;
         let c = Arc::new(Compiled { exe, stablehlo: text, compile_ms });
         {

@@ -202,3 +202,28 @@ fn bad_calls_are_errors_not_aborts() {
     let e = model.predict(&Tensor::from_f32(&[2, 5], vec![0.0; 10]).unwrap(), 2).unwrap_err().to_string();
     assert!(e.contains("3") && e.contains("5"), "{e}");
 }
+
+#[test]
+fn the_disk_cache_loads_instead_of_compiling() {
+    let x = kc_runtime::xla::xla().unwrap();
+    let dir = std::env::temp_dir().join(format!("kc-xla-cache-{}", std::process::id()));
+    // a function no other test compiles, so the counts below are this test's
+    let src = "func @main(%x: f32[3]) -> (f32[3]) {\n  %0 = mul %x, %x : f32[3]\n  %1 = sub %0, %x : f32[3]\n  return %1\n}\n";
+    let m = kc_ir::parse_module(src, "disk.kir").unwrap();
+    let f = &m.funcs[0];
+    let sig = vec![(kc_ir::DType::F32, vec![3])];
+    let fp = kc_runtime::xla::fingerprint(f);
+    let mut mine = kc_runtime::xla::CompileStats::default();
+    x.compile_in(f, fp, &sig, &[], Some(&dir), &mut mine).unwrap();
+    assert_eq!((mine.compiles, mine.disk_hits), (1, 0));
+    let files = std::fs::read_dir(&dir).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "kcxla")).count();
+    assert_eq!(files, 1);
+    // a new process would start with an empty memory cache
+    x.forget(fp);
+    let exe = x.compile_in(f, fp, &sig, &[], Some(&dir), &mut mine).unwrap();
+    assert_eq!((mine.compiles, mine.disk_hits), (1, 1), "{mine:?}");
+    let arg = x.upload(&HostTensor::from_vec(vec![3], vec![1.0f32, 2.0, -3.0]).unwrap()).unwrap();
+    let out = x.execute(&exe, vec![kc_runtime::pjrt::Arg::Keep(&arg)]).unwrap();
+    assert_eq!(x.download(&out[0]).unwrap().to_f64_vec(), vec![0.0, 2.0, 12.0]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
