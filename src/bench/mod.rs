@@ -4,6 +4,7 @@
 //! outputs from the interpreter's. Lowerings that do not exist yet are listed with the
 //! reason instead of being skipped silently.
 pub mod models;
+pub mod ops;
 pub mod plot;
 pub mod report;
 
@@ -20,7 +21,9 @@ pub const LOWERINGS: &[(&str, Option<&str>)] = &[
     ("ptx", Some("the PTX lowering is not built yet (and needs an NVIDIA GPU)")),
 ];
 
-pub const MODES: &[&str] = &["fit", "predict"];
+/// `fit` and `predict` time a model's steps; `op` runs every per-op workload
+/// (`ops::workloads`) instead of a model.
+pub const MODES: &[&str] = &["fit", "predict", "op"];
 
 /// What a bench run measures.
 #[derive(Clone, Debug)]
@@ -99,7 +102,23 @@ pub fn run(o: &Options) -> Result<Vec<Row>> {
             kc_frontend::bail!("unknown lowering `{l}`; lowerings are {}", valid.join(", "));
         }
     }
-    let bench = models::Bench::new(&o.model, o)?;
+    if o.mode == "op" {
+        let mut rows = Vec::new();
+        for (name, src) in ops::workloads() {
+            let m = kc_ir::parse_module(&src, &name).map_err(|e| kc_frontend::Error::msg(e.to_string()))?;
+            let one = Options { model: name.clone(), mode: "fit".into(), ..o.clone() };
+            for mut r in run_bench(&models::Bench::File(m), &one)? {
+                r.lowering = format!("{}/{name}", r.lowering);
+                rows.push(r);
+            }
+        }
+        return Ok(rows);
+    }
+    run_bench(&models::Bench::new(&o.model, o)?, o)
+}
+
+/// Every requested lowering on one workload.
+fn run_bench(bench: &models::Bench, o: &Options) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
     let mut reference: Option<Vec<f64>> = None;
     for l in &o.lowerings {

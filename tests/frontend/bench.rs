@@ -49,7 +49,8 @@ fn bench_explains_bad_arguments() {
     let (ok, _, err) = kc(&["bench", "--mode", "train"]);
     assert!(!ok && err.contains("unknown mode `train`"), "{err}");
     let (ok, out, _) = kc(&["bench", "--model", "examples/affine.kir", "--batch", "2", "--steps", "1", "--csv"]);
-    assert!(ok && out.starts_with("model,mode,batch,lowering,compile_ms") && out.lines().count() == 2, "{out}");
+    // a header and one line per default lowering (interp, xla)
+    assert!(ok && out.starts_with("model,mode,batch,lowering,compile_ms") && out.lines().count() == 3, "{out}");
 }
 
 #[test]
@@ -67,4 +68,23 @@ fn bench_plots_bars_per_lowering_as_svg() {
     assert!(text.contains("llvm: unavailable"), "{text}");
     let (ok, _, err) = kc(&["bench", "--model", "examples/affine.kir", "--steps", "1", "--plot", dir.join("b.png").to_str().unwrap()]);
     assert!(!ok && err.contains("only .svg is supported"), "{err}");
+}
+
+#[test]
+fn bench_op_mode_runs_every_workload_on_each_lowering() {
+    let (ok, out, err) = kc(&["bench", "--mode", "op", "--lowering", "interp,xla", "--steps", "1", "--warmup", "1", "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["model"], "ops");
+    let rows = v["rows"].as_array().unwrap();
+    let n = kc::bench::ops::workloads().len();
+    assert_eq!(rows.len(), 2 * n);
+    for (i, (name, _)) in kc::bench::ops::workloads().iter().enumerate() {
+        assert_eq!(rows[2 * i]["lowering"], format!("interp/{name}"));
+        assert_eq!(rows[2 * i + 1]["lowering"], format!("xla/{name}"));
+        let xla = &rows[2 * i + 1];
+        assert!(xla["error"].is_null() && xla["median_ms"].as_f64().unwrap() > 0.0, "{xla}");
+        // the same op on XLA gives the interpreter's numbers (f32 sums reassociate)
+        assert!(xla["max_abs_diff_vs_interp"].as_f64().unwrap() < 1e-2, "{xla}");
+    }
 }
