@@ -25,7 +25,7 @@ pub fn write(path: &Path, o: &Options, rows: &[Row]) -> Result<(), String> {
         .margin(12)
         .x_label_area_size(32)
         .y_label_area_size(56)
-        .build_cartesian_2d((0..n).into_segmented(), 0.0..top)
+        .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..top) // segments 0..=n-1
         .map_err(err)?;
     chart
         .configure_mesh()
