@@ -9,6 +9,7 @@
 //!   or value; [`SeedGenerator`] for layers that draw random numbers.
 //! - [`datasets`]: Fashion-MNIST from Debian's package.
 pub mod activations;
+pub mod applications;
 pub mod autodiff;
 pub mod config;
 pub mod constraints;

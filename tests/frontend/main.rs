@@ -12,6 +12,7 @@ mod layers;
 mod layers_conv;
 mod losses;
 mod metrics;
+mod applications;
 mod models;
 mod ops;
 mod ops_arrays;

@@ -123,11 +123,52 @@ pub fn random_bits_dims(dims: &[Dim], seed: &Tensor) -> Result<Tensor> {
             Shape(dims.to_vec())
         );
     }
+    if !seed.is_symbolic() {
+        if let Some(shape) = dims.iter().map(|d| d.known().map(|n| n as usize)).collect::<Option<Vec<usize>>>() {
+            return host_bits(&shape, seed);
+        }
+    }
     let (k0, k1) = (key_word(seed, 0)?, key_word(seed, 1)?);
     let lo = positions(dims, seed)?;
     let hi = full_like(&lo, 0.0)?;
     let (y0, y1) = threefry2x32(&k0, &k1, &hi, &lo)?;
     xor(&y0, &y1)
+}
+
+/// One threefry-2x32 block in plain Rust: the same rounds as [`threefry2x32`].
+fn threefry_block(k0: u32, k1: u32, x0: u32, x1: u32) -> (u32, u32) {
+    let ks = [k0, k1, k0 ^ k1 ^ KEY_PARITY];
+    let mut x = [x0.wrapping_add(ks[0]), x1.wrapping_add(ks[1])];
+    for group in 0..5usize {
+        for &r in &ROTATIONS[group % 2] {
+            let s = x[0].wrapping_add(x[1]);
+            x[1] = x[1].rotate_left(r) ^ s;
+            x[0] = s;
+        }
+        x[0] = x[0].wrapping_add(ks[(group + 1) % 3]);
+        x[1] = x[1].wrapping_add(ks[(group + 2) % 3]).wrapping_add(group as u32 + 1);
+    }
+    (x[0], x[1])
+}
+
+/// Eager random bits of a static shape computed on the host in one pass, bit for bit
+/// what the traced ops give (`tests/frontend/random.rs` checks both against Keras):
+/// the op-by-op path allocates ~100 full-size temporaries, which made initializing a
+/// 100M-parameter layer take minutes.
+fn host_bits(shape: &[usize], seed: &Tensor) -> Result<Tensor> {
+    let n: usize = shape.iter().product();
+    if n as u64 > u32::MAX as u64 {
+        crate::bail!("random ops draw at most 2^32 elements at once, the shape {shape:?} has {n}");
+    }
+    let key = seed.host()?;
+    let key = key.as_slice::<u32>().ok_or_else(|| crate::Error::msg("a random seed must be u32[2]"))?.to_vec();
+    let bits: Vec<u32> = (0..n as u32)
+        .map(|i| {
+            let (a, b) = threefry_block(key[0], key[1], 0, i);
+            a ^ b
+        })
+        .collect();
+    Ok(Tensor::from_host(HostTensor::from_vec(shape.to_vec(), bits)?))
 }
 
 /// Random `u32` bits of a static shape (`jax.random.bits`).
