@@ -1,6 +1,7 @@
 //! Layers from Keras configs (`Layer.from_config`): one table row per class, each
 //! reading the keys its `get_config` writes. Unknown keys are an error naming them, so a
 //! config kc cannot honour fails loudly instead of building a different layer.
+use super::registry_attention::*;
 use super::registry_conv::*;
 use super::registry_more::*;
 use super::*;
@@ -97,6 +98,11 @@ const CLASSES: &[(&str, &[&str], Build)] = &[
     ("UpSampling1D", &["size"], up_sampling::<1>),
     ("UpSampling2D", &["size", "data_format", "interpolation"], up_sampling::<2>),
     ("UpSampling3D", &["size", "data_format"], up_sampling::<3>),
+    ("MultiHeadAttention", MHA_KEYS, multi_head_attention),
+    ("GroupedQueryAttention", GQA_KEYS, grouped_query_attention),
+    ("Attention", &["use_scale", "score_mode", "dropout", "seed"], attention),
+    ("AdditiveAttention", &["use_scale", "dropout", "seed"], additive_attention),
+    ("EinsumDense", EINSUM_DENSE_KEYS, einsum_dense),
 ];
 
 const POOL_KEYS: &[&str] = &["pool_size", "padding", "strides", "data_format"];
