@@ -1,6 +1,6 @@
 //! `from_config` for the attention layers and EinsumDense (rows of the table in
 //! `registry.rs`).
-use super::registry::{boolean, boxed, initializer, number, optional, string};
+use super::registry::{boolean, check, initializer, named_as, number, optional, string};
 use super::*;
 use crate::config::{self, Config};
 use crate::constraints::Constraint;
@@ -78,6 +78,10 @@ macro_rules! apply_heads {
 }
 
 pub(super) fn multi_head_attention(c: &Config) -> Result<Box<dyn Layer>> {
+    Ok(Box::new(mha(c)?))
+}
+
+fn mha(c: &Config) -> Result<MultiHeadAttention> {
     let class = "MultiHeadAttention";
     let mut l = MultiHeadAttention::new(required(c, class, "num_heads")?, required(c, class, "key_dim")?);
     if c.get("value_dim").is_some_and(|v| !v.is_null()) {
@@ -92,13 +96,17 @@ pub(super) fn multi_head_attention(c: &Config) -> Result<Box<dyn Layer>> {
     if let Some(a) = int_or_list(c, "attention_axes")? {
         l = l.attention_axes(a);
     }
-    boxed(c, apply_heads!(l, c))
+    named_as(c, apply_heads!(l, c))
 }
 
 pub(super) fn grouped_query_attention(c: &Config) -> Result<Box<dyn Layer>> {
+    Ok(Box::new(gqa(c)?))
+}
+
+fn gqa(c: &Config) -> Result<GroupedQueryAttention> {
     let class = "GroupedQueryAttention";
     let l = GroupedQueryAttention::new(required(c, class, "head_dim")?, required(c, class, "num_query_heads")?, required(c, class, "num_key_value_heads")?);
-    boxed(c, apply_heads!(l, c))
+    named_as(c, apply_heads!(l, c))
 }
 
 fn dropout_seed(c: &Config) -> Result<(f64, Option<u32>)> {
@@ -106,24 +114,36 @@ fn dropout_seed(c: &Config) -> Result<(f64, Option<u32>)> {
 }
 
 pub(super) fn attention(c: &Config) -> Result<Box<dyn Layer>> {
+    Ok(Box::new(dot_product(c)?))
+}
+
+fn dot_product(c: &Config) -> Result<Attention> {
     let (rate, seed) = dropout_seed(c)?;
     let mut l = Attention::new().use_scale(boolean(c, "use_scale", false)?).score_mode(&string(c, "score_mode", "dot")?).dropout(rate);
     if let Some(s) = seed {
         l = l.seed(s);
     }
-    boxed(c, l)
+    named_as(c, l)
 }
 
 pub(super) fn additive_attention(c: &Config) -> Result<Box<dyn Layer>> {
+    Ok(Box::new(additive(c)?))
+}
+
+fn additive(c: &Config) -> Result<AdditiveAttention> {
     let (rate, seed) = dropout_seed(c)?;
     let mut l = AdditiveAttention::new().use_scale(boolean(c, "use_scale", true)?).dropout(rate);
     if let Some(s) = seed {
         l = l.seed(s);
     }
-    boxed(c, l)
+    named_as(c, l)
 }
 
 pub(super) fn einsum_dense(c: &Config) -> Result<Box<dyn Layer>> {
+    Ok(Box::new(einsum(c)?))
+}
+
+fn einsum(c: &Config) -> Result<EinsumDense> {
     for key in ["quantization_config", "lora_rank", "lora_alpha", "gptq_unpacked_column_size"] {
         if c.get(key).is_some_and(|q| !q.is_null()) {
             crate::bail!("EinsumDense: `{key}` is not supported");
@@ -164,5 +184,26 @@ pub(super) fn einsum_dense(c: &Config) -> Result<Box<dyn Layer>> {
     if let Some(k) = optional(c, "bias_constraint", Constraint::from_config)? {
         l = l.bias_constraint(k);
     }
-    boxed(c, l)
+    named_as(c, l)
 }
+
+/// `Layer.from_config` on the class itself: the concrete layer (so its call flags can
+/// be set), after the checks of [`crate::layers::from_config`].
+macro_rules! typed_from_config {
+    ($($ty:ident $class:literal $f:ident),*) => {
+        $(impl $ty {
+            /// Keras's `from_config`: the layer a config (with Keras's keys) describes.
+            pub fn from_config(c: &Config) -> Result<$ty> {
+                check($class, c)?;
+                $f(c)
+            }
+        })*
+    };
+}
+typed_from_config!(
+    MultiHeadAttention "MultiHeadAttention" mha,
+    GroupedQueryAttention "GroupedQueryAttention" gqa,
+    Attention "Attention" dot_product,
+    AdditiveAttention "AdditiveAttention" additive,
+    EinsumDense "EinsumDense" einsum
+);
