@@ -209,6 +209,24 @@ fn automatic_names_of_the_attention_layers_are_keras_names() {
     for c in &classes {
         assert!(layers::config_classes().contains(c), "{c} has no from_config");
     }
+    // the names used up inside: a built MultiHeadAttention or GroupedQueryAttention has
+    // made a Softmax and a Dropout (a seed generator with a positive rate), an Attention
+    // with dropout its seed generator
+    let mut mha = made.into_iter().next().unwrap();
+    let x = Tensor::zeros(kc::ir::DType::F32, &[1, 3, 4]).unwrap();
+    call(mha.as_mut(), &[x.clone(), x.clone()], &CallCtx::new(false)).unwrap();
+    call(&mut GroupedQueryAttention::new(2, 2, 1).dropout(0.1), &[x.clone(), x], &CallCtx::new(false)).unwrap();
+    let _ = Attention::new().dropout(0.2);
+    // (kc's Dropout names its seed generator when built, Keras's when made: built here)
+    let z = Tensor::zeros(kc::ir::DType::F32, &[1, 2]).unwrap();
+    let mut d1 = Dropout::new(0.1);
+    call(&mut d1, std::slice::from_ref(&z), &CallCtx::new(false)).unwrap();
+    let mut after = vec![Layer::name(&d1).to_string(), Layer::name(&Softmax::new(-1)).to_string()];
+    let mut d = Dropout::new(0.5);
+    call(&mut d, &[z], &CallCtx::new(false)).unwrap();
+    after.extend([Layer::name(&d).to_string(), d.seed_generator().unwrap().state().path()]);
+    let want: Vec<&str> = data["after"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+    assert_eq!(after, want);
 }
 
 /// A causal mask: each output position depends only on the query positions up to it

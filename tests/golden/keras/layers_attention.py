@@ -319,7 +319,18 @@ def naming_cases():
         layers.AdditiveAttention(),
         layers.EinsumDense("ab,bc->ac", 2),
     ]
-    write("layers_names_attention.json", {"names": [l.name for l in made], "classes": [type(l).__name__ for l in made]})
+    # the names the layers use up inside: a built MultiHeadAttention or
+    # GroupQueryAttention has made a Softmax and a Dropout (with a seed generator when
+    # its rate is positive); an Attention with dropout makes its seed generator at once
+    x = np.zeros((1, 3, 4), "float32")
+    made[0](x, x)
+    layers.GroupQueryAttention(2, 2, 1, dropout=0.1)(x, x)
+    layers.Attention(dropout=0.2)
+    after = [layers.Dropout(0.1).name, layers.Softmax().name]
+    d = layers.Dropout(0.5)
+    after += [d.name, d.seed_generator.state.path]
+    write("layers_names_attention.json", {"names": [l.name for l in made], "classes": [type(l).__name__ for l in made],
+                                          "after": after})
 
 
 def transformer_summary():
@@ -342,6 +353,10 @@ def transformer_summary():
 
 
 if __name__ == "__main__":
+    import sys
+    if sys.argv[1:] == ["names"]:
+        naming_cases()
+        sys.exit()
     mha_cases()
     gqa_cases()
     attention_cases()

@@ -1,5 +1,5 @@
 //! `keras.layers.AdditiveAttention`: Bahdanau-style attention.
-use super::dot_product::{dropout_generator, outputs};
+use super::dot_product::{dropout_generator, generator_path, outputs};
 use super::scored::{apply_scores, ScoredInputs};
 use crate::config::Config;
 use crate::error::Result;
@@ -26,6 +26,9 @@ pub struct AdditiveAttention {
     return_attention_scores: bool,
     use_causal_mask: bool,
     scale: Option<Variable>,
+    /// The path of the dropout's seed-generator state, named when a positive rate is
+    /// set (Keras makes the generator in the constructor).
+    generator_path: Option<String>,
     generator: Option<SeedGenerator>,
 }
 
@@ -40,6 +43,7 @@ impl AdditiveAttention {
             return_attention_scores: false,
             use_causal_mask: false,
             scale: None,
+            generator_path: None,
             generator: None,
         }
     }
@@ -49,6 +53,9 @@ impl AdditiveAttention {
     }
     pub fn dropout(mut self, rate: f64) -> Self {
         self.dropout = rate;
+        if rate > 0.0 && self.generator_path.is_none() {
+            self.generator_path = Some(generator_path());
+        }
         self
     }
     pub fn seed(mut self, s: u32) -> Self {
@@ -75,7 +82,7 @@ impl Layer for AdditiveAttention {
     layer_basics!("AdditiveAttention");
     fn build_all(&mut self, inputs: &[Tensor]) -> Result<()> {
         let inp = ScoredInputs::of(inputs, "AdditiveAttention")?;
-        self.generator = dropout_generator(self.dropout, self.seed)?;
+        self.generator = dropout_generator(self.dropout, self.seed, &mut self.generator_path)?;
         if self.use_scale {
             let Some(Dim::Known(dim)) = inp.query.dims().last().cloned() else {
                 crate::bail!("the last axis of the query {} must be known", keras_shape(&inp.query.dims()));

@@ -29,6 +29,9 @@ pub struct Attention {
     return_attention_scores: bool,
     use_causal_mask: bool,
     scale: Option<Variable>,
+    /// The path of the dropout's seed-generator state, named when a positive rate is
+    /// set (Keras makes the generator in the constructor).
+    generator_path: Option<String>,
     concat_score_weight: Option<Variable>,
     generator: Option<SeedGenerator>,
 }
@@ -45,6 +48,7 @@ impl Attention {
             return_attention_scores: false,
             use_causal_mask: false,
             scale: None,
+            generator_path: None,
             concat_score_weight: None,
             generator: None,
         }
@@ -62,6 +66,9 @@ impl Attention {
     /// Dropout on the attention weights while training.
     pub fn dropout(mut self, rate: f64) -> Self {
         self.dropout = rate;
+        if rate > 0.0 && self.generator_path.is_none() {
+            self.generator_path = Some(generator_path());
+        }
         self
     }
     pub fn seed(mut self, s: u32) -> Self {
@@ -86,12 +93,22 @@ impl Default for Attention {
     }
 }
 
-/// Keras's check of a `dropout` rate and the seed generator it needs.
-pub(crate) fn dropout_generator(rate: f64, seed: Option<u32>) -> Result<Option<SeedGenerator>> {
+/// A new seed generator's state path (using up an automatic name).
+pub(crate) fn generator_path() -> String {
+    format!("{}/seed_generator_state", unique_name("seed_generator"))
+}
+
+/// Keras's check of a `dropout` rate and the seed generator it needs (at `path`, named
+/// now if it has no name yet).
+pub(crate) fn dropout_generator(rate: f64, seed: Option<u32>, path: &mut Option<String>) -> Result<Option<SeedGenerator>> {
     if !(0.0..=1.0).contains(&rate) {
         crate::bail!("Invalid value received for argument `dropout`. Expected a float value between 0 and 1. Received: dropout={rate}");
     }
-    Ok((rate > 0.0).then(|| SeedGenerator::new(seed, format!("{}/seed_generator_state", unique_name("seed_generator")))))
+    if rate == 0.0 {
+        return Ok(None);
+    }
+    let path = path.get_or_insert_with(generator_path).clone();
+    Ok(Some(SeedGenerator::new(seed, path)))
 }
 
 /// `[output]` or `[output, scores]`.
@@ -110,7 +127,7 @@ impl Layer for Attention {
             crate::bail!("Invalid value for argument score_mode. Expected one of {{'dot', 'concat'}}. Received: score_mode={}", self.score_mode);
         }
         ScoredInputs::of(inputs, "Attention")?;
-        self.generator = dropout_generator(self.dropout, self.seed)?;
+        self.generator = dropout_generator(self.dropout, self.seed, &mut self.generator_path)?;
         if self.use_scale {
             self.scale = Some(WeightSpec::new("ones").make(&self.name, "scale", &[], true)?);
         }
