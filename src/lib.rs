@@ -35,6 +35,7 @@ pub mod prelude {
         GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D,
     };
     pub use kc_frontend::{BatchNormalization, GroupNormalization, LayerNormalization, RMSNormalization, UnitNormalization};
+    pub use kc_frontend::{AdditiveAttention, Attention, EinsumDense, GroupedQueryAttention, MultiHeadAttention};
     pub use kc_frontend::{ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D};
     pub use kc_frontend::{Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D};
     pub use kc_ir::{parse_module, print_module, verify_module, DType, Dim, Module, OpKind, Shape, TensorType};

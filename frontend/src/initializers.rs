@@ -188,6 +188,23 @@ impl Initializer {
     /// A tensor of `shape` drawn with the key `[seed, 0]` (the seed must fit in 32 bits,
     /// as Keras's JAX keys do).
     pub fn sample_seeded(&self, shape: &[usize], dtype: DType, seed: u64) -> Result<HostTensor> {
+        self.sample_with_fans(shape, dtype, seed, fans(shape))
+    }
+
+    /// [`Initializer::sample`] with the fans of the variance-scaling initializers taken
+    /// over the given axes of `shape` (the product of their extents), as Keras's
+    /// `EinsumDense` sets `input_axes`/`output_axes` on its kernel initializer.
+    pub fn sample_axes(&self, shape: &[usize], dtype: DType, input_axes: &[usize], output_axes: &[usize]) -> Result<HostTensor> {
+        let seed = self.fixed_seed().unwrap_or_else(|| (next_seed() >> 32) as u32);
+        let extent = |axes: &[usize]| -> Result<f64> {
+            axes.iter()
+                .map(|&a| shape.get(a).map(|&n| n as f64).ok_or_else(|| crate::Error::msg(format!("fan axis {a} is outside the shape {shape:?}"))))
+                .product()
+        };
+        self.sample_with_fans(shape, dtype, seed as u64, (extent(input_axes)?, extent(output_axes)?))
+    }
+
+    fn sample_with_fans(&self, shape: &[usize], dtype: DType, seed: u64, fans: (f64, f64)) -> Result<HostTensor> {
         let Ok(seed) = u32::try_from(seed) else { crate::bail!("initializer seeds are 32-bit, got {seed}") };
         if !dtype.is_float() {
             crate::bail!("initializers make float weights; dtype {dtype} is not a float dtype");
@@ -205,10 +222,10 @@ impl Initializer {
             Initializer::RandomUniform { minval, maxval, .. } => f32s(ops::random_uniform(shape, *minval, *maxval, DType::F32, &key)?),
             Initializer::RandomNormal { mean, stddev, .. } => f32s(ops::random_normal(shape, *mean, *stddev, DType::F32, &key)?),
             Initializer::TruncatedNormal { mean, stddev, .. } => f32s(ops::random_truncated_normal(shape, *mean, *stddev, DType::F32, &key)?),
-            Initializer::VarianceScaling { scale, mode, distribution, .. } => f32s(variance_scaling(shape, *scale, *mode, *distribution, &key)?),
+            Initializer::VarianceScaling { scale, mode, distribution, .. } => f32s(variance_scaling(shape, fans, *scale, *mode, *distribution, &key)?),
             Initializer::Preset { preset, .. } => {
                 let &(_, _, _, scale, mode, distribution) = preset_row(*preset);
-                f32s(variance_scaling(shape, scale, mode, distribution, &key)?)
+                f32s(variance_scaling(shape, fans, scale, mode, distribution, &key)?)
             }
             Initializer::Orthogonal { gain, .. } => f32s(orthogonal(shape, *gain, &key)?),
             Initializer::Identity { gain } => {
@@ -297,8 +314,7 @@ impl Initializer {
     }
 }
 
-fn variance_scaling(shape: &[usize], scale: f64, mode: Fan, distribution: Distribution, key: &Tensor) -> Result<Tensor> {
-    let (fan_in, fan_out) = fans(shape);
+fn variance_scaling(shape: &[usize], (fan_in, fan_out): (f64, f64), scale: f64, mode: Fan, distribution: Distribution, key: &Tensor) -> Result<Tensor> {
     let fan = match mode {
         Fan::In => fan_in,
         Fan::Out => fan_out,

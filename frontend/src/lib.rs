@@ -48,6 +48,7 @@ pub use layers::{
     GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D,
 };
 pub use layers::{BatchNormalization, GroupNormalization, LayerNormalization, RMSNormalization, UnitNormalization};
+pub use layers::{AdditiveAttention, Attention, EinsumDense, GroupedQueryAttention, MultiHeadAttention};
 pub use layers::{ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D};
 pub use layers::{Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D};
 pub use losses::Loss;

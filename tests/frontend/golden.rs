@@ -30,6 +30,7 @@ pub fn tensor(v: &Value) -> Tensor {
         "int32" => HostTensor::from_vec(s, ints().map(|x| x as i32).collect::<Vec<_>>()),
         "uint8" => HostTensor::from_vec(s, ints().map(|x| x as u8).collect::<Vec<_>>()),
         "uint32" => HostTensor::from_vec(s, ints().map(|x| x as u32).collect::<Vec<_>>()),
+        "bool" => HostTensor::from_vec(s, d.as_array().unwrap().iter().map(|x| x.as_bool().unwrap()).collect::<Vec<_>>()),
         other => panic!("golden dtype {other} not handled"),
     };
     Tensor::from_host(h.unwrap())
@@ -83,6 +84,84 @@ pub struct Traced {
     /// The state updates the call asked for (a BatchNormalization's moving statistics,
     /// a seed generator's key): each variable and its new value.
     pub updates: Vec<(kc::frontend::Variable, Tensor)>,
+}
+
+/// What one call of a layer with several outputs gives, traced: [`Traced`] with every
+/// output, the gradients being those of `sum_i sum(outputs[i] * r[i])`.
+pub struct TracedAll {
+    pub outputs: Vec<Tensor>,
+    pub losses: f64,
+    pub grad_inputs: Vec<Option<Tensor>>,
+    pub grad_weights: Vec<Tensor>,
+}
+
+/// [`traced`] for layers with several inputs and outputs: `batched[i]` says whether
+/// input `i` has a batch axis (made symbolic; an input without one, such as a mask
+/// broadcast over the batch, keeps its shape), and `rs` weigh the outputs in the
+/// objective (none: no gradients).
+pub fn traced_all(layer: &mut dyn Layer, inputs: &[Tensor], batched: &[bool], rs: &[Tensor], training: bool) -> TracedAll {
+    let g = Graph::new();
+    let sym = |name: &str, x: &Tensor, batch: bool| {
+        let mut dims = x.dims();
+        if batch && !dims.is_empty() {
+            dims[0] = Dim::sym("N");
+        }
+        g.input(name, TensorType::new(x.dtype(), Shape(dims)))
+    };
+    let syms: Vec<Tensor> = inputs.iter().zip(batched).enumerate().map(|(i, (x, &b))| sym(&format!("x{i}"), x, b)).collect();
+    let cx = CallCtx::new(training);
+    let outs = call(layer, &syms, &cx).unwrap();
+    let mut loss_total = ops::scalar(0.0, DType::F32).unwrap();
+    for l in &cx.take_losses() {
+        loss_total = ops::add(&loss_total, l).unwrap();
+    }
+    let r_syms: Vec<Tensor> = rs.iter().enumerate().map(|(i, r)| sym(&format!("r{i}"), r, true)).collect();
+    let mut objective = ops::scalar(0.0, DType::F32).unwrap();
+    for (o, r) in outs.iter().zip(&r_syms) {
+        objective = ops::add(&objective, &ops::sum(&ops::multiply(o, r).unwrap(), None, false).unwrap()).unwrap();
+    }
+    let mut results = vec![objective, loss_total];
+    results.extend(outs.iter().cloned());
+    let (f, sources) = g.finish("f", &results).unwrap();
+    let is_r = |n: &str| n.starts_with('r');
+    let input_index = |n: &str| n[1..].parse::<usize>().unwrap();
+    let wrt: Vec<usize> = sources
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| match s {
+            ParamSource::Input(n) => !is_r(n) && inputs[input_index(n)].dtype().is_float(),
+            ParamSource::Variable(v) => v.trainable(),
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let gf = kc::compiler::autodiff::grad_keeping_outputs(&f, &wrt, 0, "g").unwrap();
+    let args: Vec<HostTensor> = sources
+        .iter()
+        .map(|s| match s {
+            ParamSource::Input(n) if is_r(n) => rs[input_index(n)].host().unwrap(),
+            ParamSource::Input(n) => inputs[input_index(n)].host().unwrap(),
+            ParamSource::Variable(v) => v.value(),
+        })
+        .collect();
+    let res = kc::runtime::run_func(&gf, &args).unwrap();
+    let n = outs.len();
+    let grads = &res[2 + n..];
+    let mut grad_inputs = vec![None; inputs.len()];
+    let mut by_var = std::collections::HashMap::new();
+    for (k, &i) in wrt.iter().enumerate() {
+        match &sources[i] {
+            ParamSource::Input(name) => grad_inputs[input_index(name)] = Some(Tensor::from_host(grads[k].clone())),
+            ParamSource::Variable(v) => {
+                by_var.insert(v.id(), Tensor::from_host(grads[k].clone()));
+            }
+        }
+    }
+    let grad_weights = layer
+        .trainable_weights()
+        .iter()
+        .map(|w| by_var.remove(&w.id()).unwrap_or_else(|| Tensor::zeros(w.dtype(), &w.shape()).unwrap()))
+        .collect();
+    TracedAll { outputs: res[2..2 + n].iter().map(|h| Tensor::from_host(h.clone())).collect(), losses: res[1].to_f64_vec()[0], grad_inputs, grad_weights }
 }
 
 /// Trace `layer` on inputs shaped like `inputs` with the leading (batch) axis symbolic,

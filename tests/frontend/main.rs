@@ -9,6 +9,7 @@ mod fashion_mnist;
 mod golden;
 mod initializers;
 mod layers;
+mod layers_attention;
 mod layers_conv;
 mod losses;
 mod metrics;

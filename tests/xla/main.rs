@@ -5,3 +5,4 @@ mod demo_step;
 mod ops;
 mod pjrt;
 mod training;
+mod transformer;

@@ -25,7 +25,7 @@ fn close(what: &str, a: &[f64], b: &[f64], rel: f64) {
 }
 
 /// Train the model `make` builds on both targets; compare the loss curves and weights.
-fn same_on_both(what: &str, make: impl Fn(JitCompile) -> (Model, History)) {
+pub(crate) fn same_on_both(what: &str, make: impl Fn(JitCompile) -> (Model, History)) {
     let (mi, hi) = make(JitCompile::Off);
     let (mx, hx) = make(JitCompile::On(Target::Xla));
     assert!(mx.jit_report().contains("XLA"), "{}", mx.jit_report());

@@ -10,10 +10,11 @@
 //! `merging`, `activations` (the activation layers), `conv` (Conv and ConvTranspose
 //! 1D-3D), `conv_depthwise` (Depthwise and Separable), `pooling`, `batch_normalization`,
 //! `normalization` (Layer, Group, Unit and RMS normalization), `spatial_reshaping`
-//! (Cropping, ZeroPadding, UpSampling); `weights` holds what layers with
+//! (Cropping, ZeroPadding, UpSampling), `attention/` (MultiHeadAttention,
+//! GroupedQueryAttention, Attention, AdditiveAttention, EinsumDense); `weights` holds what layers with
 //! weights share (creation, regularization penalties, constraints), `conv_common` what
 //! the convolutions share, `spatial` the int-or-tuple arguments and data formats of
-//! every spatial layer. `registry` (+ `registry_conv`, `registry_more`) builds layers from configs.
+//! every spatial layer. `registry` (+ `registry_conv`, `registry_more`, `registry_attention`) builds layers from configs.
 
 /// The `Layer` methods every layer implements the same way, from `name` and `built`
 /// fields.
@@ -62,6 +63,7 @@ pub trait Named: Sized {
 mod conv_common;
 
 mod activations;
+mod attention;
 mod batch_normalization;
 mod conv;
 mod conv_depthwise;
@@ -74,6 +76,7 @@ mod pooling;
 mod preprocessing;
 mod regularization;
 mod registry;
+mod registry_attention;
 mod registry_conv;
 mod registry_more;
 mod reshaping;
@@ -83,6 +86,7 @@ mod spatial_reshaping;
 mod weights;
 
 pub use self::activations::{PReLU, ReLU, Softmax, ELU, LeakyReLU};
+pub use self::attention::{AdditiveAttention, Attention, EinsumDense, GroupedQueryAttention, MultiHeadAttention, PartialShape};
 pub use self::batch_normalization::BatchNormalization;
 pub use self::conv::{Conv, Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, ConvTranspose};
 pub use self::conv_depthwise::{DepthwiseConv, DepthwiseConv1D, DepthwiseConv2D, SeparableConv, SeparableConv1D, SeparableConv2D};

@@ -1,6 +1,7 @@
 //! Layers from Keras configs (`Layer.from_config`): one table row per class, each
 //! reading the keys its `get_config` writes. Unknown keys are an error naming them, so a
 //! config kc cannot honour fails loudly instead of building a different layer.
+use super::registry_attention::*;
 use super::registry_conv::*;
 use super::registry_more::*;
 use super::*;
@@ -11,7 +12,7 @@ use crate::initializers::Initializer;
 use crate::regularizers::Regularizer;
 use serde_json::Value;
 
-type Build = fn(&Config) -> Result<Box<dyn Layer>>;
+pub(super) type Build = fn(&Config) -> Result<Box<dyn Layer>>;
 
 /// Every class kc can build from a config, with the keys it reads besides the base ones
 /// (`name`, `trainable`, `dtype`).
@@ -97,6 +98,11 @@ const CLASSES: &[(&str, &[&str], Build)] = &[
     ("UpSampling1D", &["size"], up_sampling::<1>),
     ("UpSampling2D", &["size", "data_format", "interpolation"], up_sampling::<2>),
     ("UpSampling3D", &["size", "data_format"], up_sampling::<3>),
+    ("MultiHeadAttention", MHA_KEYS, multi_head_attention),
+    ("GroupedQueryAttention", GQA_KEYS, grouped_query_attention),
+    ("Attention", &["use_scale", "score_mode", "dropout", "seed"], attention),
+    ("AdditiveAttention", &["use_scale", "dropout", "seed"], additive_attention),
+    ("EinsumDense", EINSUM_DENSE_KEYS, einsum_dense),
 ];
 
 const POOL_KEYS: &[&str] = &["pool_size", "padding", "strides", "data_format"];
@@ -104,6 +110,12 @@ const GLOBAL_POOL_KEYS: &[&str] = &["data_format", "keepdims"];
 
 /// A layer from its Keras class name and config (`name` included).
 pub fn from_config(class_name: &str, cfg: &Config) -> Result<Box<dyn Layer>> {
+    check(class_name, cfg)?(cfg)
+}
+
+/// The checks every config goes through (a known class, known keys, the base keys'
+/// values), and the class's builder.
+pub(super) fn check(class_name: &str, cfg: &Config) -> Result<Build> {
     let Some(&(_, keys, build)) = CLASSES.iter().find(|r| r.0 == class_name) else {
         let names: Vec<&str> = CLASSES.iter().map(|r| r.0).collect();
         return Err(crate::error::unknown("layer class", class_name, &names));
@@ -121,7 +133,7 @@ pub fn from_config(class_name: &str, cfg: &Config) -> Result<Box<dyn Layer>> {
         Some(_) if class_name == "InputLayer" => {} // an input's dtype: `input_layer` reads it
         Some(d) => crate::bail!("{class_name}: only the float32 dtype policy is supported, got {d}"),
     }
-    build(cfg)
+    Ok(build)
 }
 
 /// A layer from Keras's serialized form `{"class_name": ..., "config": {...}}`.
@@ -137,9 +149,14 @@ pub fn classes() -> Vec<&'static str> {
 
 /// The layer, named as the config says (else it keeps its automatic name).
 pub(super) fn boxed<L: Layer + Named + 'static>(c: &Config, layer: L) -> Result<Box<dyn Layer>> {
+    Ok(Box::new(named_as(c, layer)?))
+}
+
+/// The layer, named as the config says (else it keeps its automatic name).
+pub(super) fn named_as<L: Named>(c: &Config, layer: L) -> Result<L> {
     match c.get("name") {
-        None | Some(Value::Null) => Ok(Box::new(layer)),
-        Some(Value::String(n)) if !n.is_empty() => Ok(Box::new(layer.with_name(n))),
+        None | Some(Value::Null) => Ok(layer),
+        Some(Value::String(n)) if !n.is_empty() => Ok(layer.with_name(n)),
         Some(v) => crate::bail!("config key `name` must be a non-empty string, got {v}"),
     }
 }
