@@ -11,10 +11,10 @@
 //! Keras's "Text classification with Transformer" example.
 //!
 //! On XLA (the default when the PJRT plugin is installed) it trains 10 epochs on 8,000
-//! sequences and tests on 2,000: the accuracy leaves 0.5 in the second or third epoch
-//! and reaches about 1.0 (under a second an epoch on two cores, after a compile of some
-//! seconds). On the reference interpreter it trains 8 epochs on 4,000 (test accuracy
-//! about 0.99, about ten seconds an epoch). `KC_TF_TRAIN`, `KC_TF_TEST` and
+//! sequences and tests on 2,000: the accuracy leaves 0.5 in the second epoch and reaches
+//! 1.0 (about 30 s in all on two cores: 20 s for the first epoch, which compiles the
+//! step, then about 1 s an epoch). On the reference interpreter it trains 8 epochs on
+//! 4,000 (test accuracy about 0.99, about 35 s). `KC_TF_TRAIN`, `KC_TF_TEST` and
 //! `KC_TF_EPOCHS` change the amounts.
 use kc::frontend::layers::CallCtx;
 use kc::prelude::*;
