@@ -133,7 +133,9 @@ fn bad_attention_calls_are_errors_naming_the_layer() {
         // inputs
         (Box::new(MultiHeadAttention::new(2, 3)), vec![q.clone(), v.clone(), x(&[2, 4, 6])], &["All dimensions of `value` and `key`, except the last one, must be equal", "(2, 5, 6)", "(2, 4, 6)"]),
         (Box::new(MultiHeadAttention::new(2, 3)), vec![q.clone()], &["[query, value]", "got 1 input"]),
-        (Box::new(MultiHeadAttention::new(2, 3)), vec![x(&[2, 6]), x(&[2, 6])], &["rank, 3 or more", "(2, 6)"]),
+        (Box::new(MultiHeadAttention::new(2, 3)), vec![x(&[2, 6]), x(&[2, 6])], &["rank 3 or more", "(2, 6)"]),
+        (Box::new(MultiHeadAttention::new(2, 3)), vec![q.clone(), x(&[6])], &["rank 3 or more", "the value has shape (6,)"]),
+        (Box::new(GroupedQueryAttention::new(2, 2, 1)), vec![q.clone(), v.clone(), x(&[])], &["the key has shape ()"]),
         (Box::new(MultiHeadAttention::new(2, 3).attention_axes(3)), vec![q.clone(), v.clone()], &["`attention_axes` [3]"]),
         (Box::new(GroupedQueryAttention::new(2, 2, 1)), vec![x(&[2, 3, 4, 6]), x(&[2, 3, 4, 6])], &["rank 3"]),
         (Box::new(Attention::new()), vec![q.clone(), v.clone(), v.clone(), mask(&[2, 4])], &["length 2 or 3", "Received length: 4"]),

@@ -182,3 +182,23 @@ fn a_frozen_layer_keeps_its_weights() {
     let s = m.summary().unwrap();
     assert!(s.contains("Trainable params: 4 (16.00 B)") && s.contains("Non-trainable params: 9 (36.00 B)"), "{s}");
 }
+
+/// A layer that returns its input as it is (Dropout at inference, Identity) is a call of
+/// its own in a Functional model: the layers before it stay in the model, its summary
+/// and its replay (a regression: the Dense before a Dropout used to drop out of both).
+#[test]
+fn a_functional_model_keeps_the_layers_before_a_dropout() {
+    let a = Input::new(&[3]).tensor();
+    let h = Shared::new(Dense::new(4).name("before")).call1(&a).unwrap();
+    let h = Shared::new(Dropout::new(0.5)).call1(&h).unwrap();
+    let h = Shared::new(Identity::new()).call1(&h).unwrap();
+    let out = Shared::new(Dense::new(1)).call1(&h).unwrap();
+    let mut m = Model::functional(&[a], &[out]).unwrap();
+    assert!(m.summary().unwrap().contains("before (Dense)"));
+    assert_eq!(m.weights().len(), 4);
+    let x = Tensor::from_f32(&[2, 3], data(2, 3, 1)).unwrap();
+    assert_eq!(m.call(&x, false).unwrap().shape(), Some(vec![2, 1]));
+    m.compile(Compile::new().optimizer(Sgd::new(0.1)).loss("mse")).unwrap();
+    let y = Tensor::from_f32(&[2, 1], vec![1.0, -1.0]).unwrap();
+    m.fit(&x, &y, Fit::new().epochs(1).verbose(0)).unwrap();
+}

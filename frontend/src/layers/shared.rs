@@ -39,10 +39,10 @@ impl Shared {
         let Some(g) = graph else { return invoke(l.as_mut(), inputs, cx) };
         let ins = inputs.iter().map(|t| t.in_graph(&g)).collect::<Result<Vec<_>>>()?;
         g.enter_layer();
-        let outs = invoke(l.as_mut(), inputs, cx);
+        let outs = invoke(l.as_mut(), inputs, cx).and_then(|outs| outs.iter().map(|t| unaliased(t, &ins, &g)).collect::<Result<Vec<_>>>());
         g.leave_layer();
-        let outs = outs?;
-        let vals = outs.iter().map(|t| t.in_graph(&g)).collect::<Result<Vec<_>>>()?;
+        let vals = outs?;
+        let outs: Vec<Tensor> = vals.iter().map(|&v| g.tensor(v)).collect();
         g.record(FNode::Layer { layer: self.clone(), inputs: ins, outputs: vals });
         Ok(outs)
     }
@@ -84,6 +84,19 @@ impl Shared {
         let l = self.inner.try_borrow().map_err(|_| Error::msg(format!("layer \"{}\" is busy", self.name)))?;
         Ok(f(l.as_ref()))
     }
+}
+
+/// The value of a layer's output in the functional graph, made distinct from the call's
+/// inputs: a layer that returns an input as it is (Dropout at inference, Identity) gets
+/// a fresh value for it (an identity reshape, never replayed), so the recorded call has
+/// an output of its own and the calls before it stay in the model.
+fn unaliased(t: &Tensor, ins: &[kc_ir::Value], g: &crate::graph::Graph) -> Result<kc_ir::Value> {
+    let v = t.in_graph(g)?;
+    if !ins.contains(&v) {
+        return Ok(v);
+    }
+    let out = g.push(kc_ir::OpKind::Reshape, &[v], kc_ir::Attrs::new(), vec![g.value_type(v)])?;
+    Ok(out[0])
 }
 
 impl Layer for Shared {

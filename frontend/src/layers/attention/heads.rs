@@ -191,7 +191,12 @@ impl HeadsInputs {
             }
         }
         let key = inputs.get(2).cloned().unwrap_or_else(|| value.clone());
-        if value.rank() != key.rank() || value.dims()[1..value.rank().saturating_sub(1)] != key.dims()[1..key.rank().saturating_sub(1)] {
+        for (what, t) in [("query", &query), ("value", &value), ("key", &key)] {
+            if t.rank() < 3 {
+                crate::bail!("{class} needs query, value and key of rank 3 or more (batch, positions..., features); the {what} has shape {}", keras_shape(&t.dims()));
+            }
+        }
+        if value.rank() != key.rank() || value.dims()[1..value.rank() - 1] != key.dims()[1..key.rank() - 1] {
             crate::bail!(
                 "All dimensions of `value` and `key`, except the last one, must be equal. Received: value_shape={} and key_shape={}",
                 keras_shape(&value.dims()),
