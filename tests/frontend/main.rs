@@ -10,6 +10,7 @@ mod golden;
 mod initializers;
 mod layers;
 mod layers_conv;
+mod layers_rnn;
 mod losses;
 mod metrics;
 mod models;

@@ -3,6 +3,7 @@
 //! config kc cannot honour fails loudly instead of building a different layer.
 use super::registry_conv::*;
 use super::registry_more::*;
+use super::registry_rnn::*;
 use super::*;
 use crate::config::{self, Config};
 use crate::constraints::Constraint;
@@ -97,6 +98,16 @@ const CLASSES: &[(&str, &[&str], Build)] = &[
     ("UpSampling1D", &["size"], up_sampling::<1>),
     ("UpSampling2D", &["size", "data_format", "interpolation"], up_sampling::<2>),
     ("UpSampling3D", &["size", "data_format"], up_sampling::<3>),
+    ("Masking", &["mask_value"], masking),
+    ("SimpleRNNCell", SIMPLE_RNN_CELL_KEYS, simple_rnn_cell),
+    ("LSTMCell", LSTM_CELL_KEYS, lstm_cell),
+    ("GRUCell", GRU_CELL_KEYS, gru_cell),
+    ("SimpleRNN", SIMPLE_RNN_KEYS, simple_rnn),
+    ("LSTM", LSTM_KEYS, lstm),
+    ("GRU", GRU_KEYS, gru),
+    ("RNN", RNN_KEYS, rnn),
+    ("Bidirectional", &["layer", "merge_mode", "backward_layer"], bidirectional),
+    ("TimeDistributed", &["layer"], time_distributed),
 ];
 
 const POOL_KEYS: &[&str] = &["pool_size", "padding", "strides", "data_format"];

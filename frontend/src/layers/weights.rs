@@ -29,11 +29,17 @@ impl WeightSpec {
     /// constraint installed. Names are resolved here, so a typo fails the build.
     pub fn make(&self, layer: &str, name: &str, shape: &[usize], trainable: bool) -> Result<Variable> {
         let init = self.initializer.resolve()?;
+        self.make_with(layer, name, init.sample(shape, DType::F32)?, trainable)
+    }
+
+    /// `add_weight` with the initial value given (a value made of several initializers'
+    /// draws, such as an LSTM's bias with `unit_forget_bias`).
+    pub fn make_with(&self, layer: &str, name: &str, value: kc_runtime::HostTensor, trainable: bool) -> Result<Variable> {
         // resolved now only to fail early on a bad name; applied per call (`penalty`)
         if let Some(r) = &self.regularizer {
             r.resolve()?;
         }
-        let v = Variable::new(format!("{layer}/{name}"), init.sample(shape, DType::F32)?, trainable);
+        let v = Variable::new(format!("{layer}/{name}"), value, trainable);
         if let Some(c) = &self.constraint {
             v.set_constraint(c.resolve()?.into_fn());
         }
