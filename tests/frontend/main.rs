@@ -11,6 +11,7 @@ mod initializers;
 mod layers;
 mod layers_conv;
 mod layers_rnn;
+mod rnn_training;
 mod losses;
 mod metrics;
 mod models;
