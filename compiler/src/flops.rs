@@ -94,12 +94,16 @@ fn region(r: &Region, b: &BTreeMap<String, i64>) -> Result<FlopCount> {
             While => {
                 let body = region(&node.regions[1], b)?;
                 let cond = region(&node.regions[0], b)?;
-                match trip_count(r, &ops, &node.regions) {
-                    Ok(t) => {
-                        c.merge(&body, t as u64);
-                        c.merge(&cond, t as u64 + 1);
+                let trips = trip_count(r, &ops, &node.regions).ok().and_then(|t| match t.count {
+                    Dim::Known(n) => Some(n),
+                    Dim::Sym(s) => b.get(&s).map(|&n| n.max(0) as u64),
+                });
+                match trips {
+                    Some(t) => {
+                        c.merge(&body, t);
+                        c.merge(&cond, t + 1);
                     }
-                    Err(_) => {
+                    None => {
                         c.merge(&body, 1);
                         c.merge(&cond, 1);
                         c.approximate = true;

@@ -182,6 +182,18 @@ impl Graph {
         }
     }
 
+    /// How many parameters the trace has so far (inputs and captured variables).
+    pub(crate) fn param_count(&self) -> usize {
+        self.0.borrow().sources.len()
+    }
+    /// The variables captured so far, in parameter order.
+    pub(crate) fn captured_variables(&self) -> Vec<Variable> {
+        self.0.borrow().sources.iter().filter_map(|s| match s {
+            ParamSource::Variable(v) => Some(v.clone()),
+            ParamSource::Input(_) => None,
+        }).collect()
+    }
+
     /// Add an op with regions (`while`).
     pub fn push_with_regions(&self, op: OpKind, operands: &[Value], attrs: Attrs, regions: Vec<Region>) -> Result<Vec<Value>> {
         Ok(self.0.borrow_mut().region.build(op, operands, attrs, Vec::new(), regions)?)

@@ -18,8 +18,10 @@ enum Inner {
     Var(Variable),
 }
 
+/// The data (or trace value), and Keras's mask attached to it, if any (`_keras_mask`: a
+/// bool tensor of the leading dims, `false` at padded time steps).
 #[derive(Clone)]
-pub struct Tensor(Rc<Inner>);
+pub struct Tensor(Rc<Inner>, Option<Rc<Tensor>>);
 
 fn host_type(h: &HostTensor) -> TensorType {
     TensorType::known(h.dtype(), &h.shape().iter().map(|&d| d as u64).collect::<Vec<_>>())
@@ -27,13 +29,13 @@ fn host_type(h: &HostTensor) -> TensorType {
 
 impl Tensor {
     pub fn from_host(h: HostTensor) -> Tensor {
-        Tensor(Rc::new(Inner::Concrete(h)))
+        Tensor(Rc::new(Inner::Concrete(h)), None)
     }
     pub(crate) fn symbolic(graph: Graph, value: Value, ty: TensorType) -> Tensor {
-        Tensor(Rc::new(Inner::Symbolic { graph, value, ty }))
+        Tensor(Rc::new(Inner::Symbolic { graph, value, ty }), None)
     }
     pub(crate) fn from_variable(v: Variable) -> Tensor {
-        Tensor(Rc::new(Inner::Var(v)))
+        Tensor(Rc::new(Inner::Var(v)), None)
     }
 
     /// A tensor from an ndarray array (any dimensionality).
@@ -70,6 +72,18 @@ impl Tensor {
     /// The shape when every dim is known (always, for concrete tensors).
     pub fn shape(&self) -> Option<Vec<usize>> {
         self.ty().shape.as_known().map(|v| v.into_iter().map(|d| d as usize).collect())
+    }
+    /// The mask attached to this tensor (Keras's `backend.get_keras_mask`): made by
+    /// `Masking` or `Embedding(mask_zero)`, passed on by the layers that support masking,
+    /// read by the recurrent layers.
+    pub fn mask(&self) -> Option<&Tensor> {
+        self.1.as_deref()
+    }
+    /// This tensor with `mask` attached (Keras's `backend.set_keras_mask`, or a call's
+    /// `mask=` argument): `lstm.call1(&x.with_mask(Some(m)))`. `None` removes it.
+    pub fn with_mask(&self, mask: Option<Tensor>) -> Tensor {
+        // a mask's own mask means nothing
+        Tensor(self.0.clone(), mask.map(|m| Rc::new(Tensor(m.0, None))))
     }
     pub(crate) fn is_variable(&self) -> bool {
         matches!(&*self.0, Inner::Var(_))

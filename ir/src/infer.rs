@@ -124,6 +124,10 @@ pub fn infer(op: OpKind, operands: &[TensorType], attrs: &Attrs, declared: &[Ten
         }
         Gather => gather(operands, attrs),
         Scatter => scatter(operands, attrs),
+        GetDimensionSize => {
+            axis(attrs.int("dimension")?, x.unwrap().rank(), "dimension")?;
+            one(TensorType::scalar(DType::I32))
+        }
         Reduce => reduce(x.unwrap(), attrs),
         ArgMax | ArgMin => {
             let (a, r) = (x.unwrap(), &declared[0]);

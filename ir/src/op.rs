@@ -66,6 +66,7 @@ pub enum OpKind {
     Reverse,
     Gather,
     Scatter,
+    GetDimensionSize,
     // reductions and contractions
     Reduce,
     ArgMax,
@@ -277,6 +278,7 @@ pub static OPS: &[OpInfo] = &[
     row!(Reverse, "reverse", Movement, Exactly(1), ONE, &[req("dimensions", AttrKind::Ints)], false, "reverse the order along dimensions"),
     row!(Gather, "gather", Movement, Exactly(2), ONE, &[req("offset_dims", AttrKind::Ints), req("collapsed_slice_dims", AttrKind::Ints), req("start_index_map", AttrKind::Ints), req("index_vector_dim", AttrKind::Int), req("slice_sizes", AttrKind::Ints)], false, "StableHLO gather (slices at runtime indices)"),
     row!(Scatter, "scatter", Movement, Exactly(3), ONE, &[req("update_window_dims", AttrKind::Ints), req("inserted_window_dims", AttrKind::Ints), req("scatter_dims_to_operand_dims", AttrKind::Ints), req("index_vector_dim", AttrKind::Int), def("kind", AttrKind::Sym(SCATTER_KINDS), Default::Sym("replace"))], false, "StableHLO scatter with a combiner kind"),
+    row!(GetDimensionSize, "get_dimension_size", Movement, Exactly(1), ONE, &[req("dimension", AttrKind::Int)], false, "the extent of one dimension as an i32 scalar"),
     row!(Reduce, "reduce", Reduction, Exactly(1), ONE, &[req("dimensions", AttrKind::Ints), req("kind", AttrKind::Sym(REDUCE_KINDS))], false, "reduce dimensions away with sum/prod/max/min/and/or"),
     row!(ArgMax, "argmax", Reduction, Exactly(1), ONE, &[req("dimension", AttrKind::Int)], true, "index of the largest element (first on ties; NaN counts as largest)"),
     row!(ArgMin, "argmin", Reduction, Exactly(1), ONE, &[req("dimension", AttrKind::Int)], true, "index of the smallest element (first on ties; NaN counts as smallest)"),

@@ -212,6 +212,9 @@ fn whole_dim_dynamic_slices_and_symbolic_convolution_features() {
     ok(OpKind::DynamicSlice, &["f32[4,N]", "i32[]", "i32[]"], &[("sizes", ints(&[1, -1]))], &[], "f32[1, N]");
     ok(OpKind::DynamicSlice, &["f32[4,N]", "i32[]", "i32[]"], &[("sizes", ints(&[1, 2]))], &[], "f32[1, 2]");
     rejects(OpKind::DynamicSlice, &["f32[4,3]", "i32[]", "i32[]"], &[("sizes", ints(&[1, -2]))], &[], "sizes[1] = -2");
+    ok(OpKind::GetDimensionSize, &["f32[4,N]"], &[("dimension", Attr::Int(1))], &[], "i32[]");
+    ok(OpKind::GetDimensionSize, &["bool[N]"], &[("dimension", Attr::Int(0))], &[], "i32[]");
+    rejects(OpKind::GetDimensionSize, &["f32[4,N]"], &[("dimension", Attr::Int(2))], &[], "dimension = 2 is out of range for rank 2");
     // A kernel gradient: the batch N is contracted as the feature dim on both sides.
     let dims = [("input_dims", ints(&[1, 0, 2])), ("kernel_dims", ints(&[0, 1, 2])), ("output_dims", ints(&[0, 1, 2]))];
     ok(OpKind::Convolution, &["f32[N,3,8]", "f32[N,4,6]"], &dims, &[], "f32[3, 4, 3]");

@@ -11,6 +11,8 @@ mod initializers;
 mod layers;
 mod layers_attention;
 mod layers_conv;
+mod layers_rnn;
+mod rnn_training;
 mod losses;
 mod metrics;
 mod applications;

@@ -76,6 +76,7 @@ pub fn relu_general(x: &Tensor, negative_slope: f64, max_value: Option<f64>, thr
 
 impl Layer for ReLU {
     layer_basics!("ReLU");
+    pass_masks!();
     fn build(&mut self, _: &Tensor) -> Result<()> {
         if let Some(m) = self.max_value.filter(|m| *m < 0.0) {
             crate::bail!("max_value of a ReLU layer cannot be a negative value. Received: max_value={m}");
@@ -125,6 +126,7 @@ impl Default for LeakyReLU {
 
 impl Layer for LeakyReLU {
     layer_basics!("LeakyReLU");
+    pass_masks!();
     fn build(&mut self, _: &Tensor) -> Result<()> {
         if !(self.negative_slope >= 0.0) {
             crate::bail!(
@@ -188,6 +190,7 @@ impl Default for PReLU {
 
 impl Layer for PReLU {
     layer_basics!("PReLU");
+    pass_masks!();
     fn build(&mut self, x: &Tensor) -> Result<()> {
         let dims = x.dims();
         if dims.len() < 2 {
@@ -257,6 +260,7 @@ impl Default for ELU {
 
 impl Layer for ELU {
     layer_basics!("ELU");
+    pass_masks!();
     fn call(&mut self, inputs: &[Tensor], _: &CallCtx) -> Result<Vec<Tensor>> {
         Ok(vec![ops::elu(&inputs[0], self.alpha)?])
     }

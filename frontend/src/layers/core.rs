@@ -186,6 +186,7 @@ impl Dense {
 
 impl Layer for Dense {
     layer_basics!("Dense");
+    pass_masks!();
     fn build(&mut self, x: &Tensor) -> Result<()> {
         if self.units == 0 {
             crate::bail!("Received an invalid value for `units`, expected a positive integer. Received: units=0");
@@ -265,6 +266,7 @@ impl Activation {
 
 impl Layer for Activation {
     layer_basics!("Activation");
+    pass_masks!();
     fn call(&mut self, inputs: &[Tensor], _: &CallCtx) -> Result<Vec<Tensor>> {
         Ok(vec![activations::get(&self.activation)?(&inputs[0])?])
     }
@@ -295,6 +297,7 @@ impl Default for Identity {
 
 impl Layer for Identity {
     layer_basics!("Identity");
+    pass_masks!();
     fn call(&mut self, inputs: &[Tensor], _: &CallCtx) -> Result<Vec<Tensor>> {
         Ok(inputs.to_vec())
     }

@@ -21,8 +21,8 @@ pub struct Embedding {
     built: bool,
     pub input_dim: usize,
     pub output_dim: usize,
-    /// Whether id 0 is padding; [`Embedding::compute_mask`] gives the mask (kc has no
-    /// automatic mask propagation yet).
+    /// Whether id 0 is padding: the output then carries the mask `ids != 0`
+    /// ([`Embedding::compute_mask`]), which the recurrent layers after it read.
     pub mask_zero: bool,
     spec: WeightSpec,
     embeddings: Option<Variable>,
@@ -70,6 +70,12 @@ impl Embedding {
 
 impl Layer for Embedding {
     layer_basics!("Embedding");
+    fn supports_masking(&self) -> bool {
+        self.mask_zero
+    }
+    fn compute_mask(&self, inputs: &[Tensor], _: Option<&Tensor>, outputs: usize) -> Result<Vec<Option<Tensor>>> {
+        Ok(vec![Embedding::compute_mask(self, &inputs[0])?; outputs])
+    }
     fn build(&mut self, _: &Tensor) -> Result<()> {
         if self.input_dim == 0 || self.output_dim == 0 {
             crate::bail!(

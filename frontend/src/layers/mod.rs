@@ -35,6 +35,16 @@ macro_rules! layer_basics {
     };
 }
 
+/// Keras's `supports_masking = True` for a layer that passes its input's mask on to its
+/// outputs unchanged (Dense, Dropout, the activation layers, ...).
+macro_rules! pass_masks {
+    () => {
+        fn supports_masking(&self) -> bool {
+            true
+        }
+    };
+}
+
 /// The `name(...)` builder (Keras's `name=` argument) for layer structs with a `name`
 /// field.
 macro_rules! named {
@@ -69,6 +79,7 @@ mod conv;
 mod conv_depthwise;
 mod core;
 mod embedding;
+mod masking;
 mod merging;
 mod noise;
 mod normalization;
@@ -79,7 +90,9 @@ mod registry;
 mod registry_attention;
 mod registry_conv;
 mod registry_more;
+mod registry_rnn;
 mod reshaping;
+pub mod rnn;
 mod shared;
 mod spatial;
 mod spatial_reshaping;
@@ -103,6 +116,8 @@ pub use self::registry::{classes as config_classes, deserialize, from_config};
 pub use self::noise::{AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D};
 pub use self::regularization::{ActivityRegularization, Dropout};
 pub use self::reshaping::{Flatten, Permute, RepeatVector, Reshape};
+pub use self::masking::Masking;
+pub use self::rnn::{Bidirectional, GRUCell, LSTMCell, RnnCell, SimpleRNNCell, TimeDistributed, GRU, LSTM, RNN, SimpleRNN};
 pub use self::spatial::Ints;
 pub use self::spatial_reshaping::{
     Cropping, Cropping1D, Cropping2D, Cropping3D, Sides, UpSampling, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding, ZeroPadding1D, ZeroPadding2D,
@@ -188,6 +203,19 @@ pub trait Layer {
     fn set_built(&mut self);
     /// The computation. Single-input layers read `inputs[0]`.
     fn call(&mut self, inputs: &[Tensor], cx: &CallCtx) -> Result<Vec<Tensor>>;
+    /// Keras's `supports_masking`: whether the outputs get a mask from
+    /// [`Layer::compute_mask`] when the first input has one. A layer that does not support
+    /// masking drops the mask (its outputs have none), as in Keras.
+    fn supports_masking(&self) -> bool {
+        false
+    }
+    /// Keras's `compute_mask(inputs, previous_mask)`: one mask per output, given the
+    /// first input's mask. The default passes it on to every output (Keras's default for
+    /// layers with `supports_masking`); only called when [`Layer::supports_masking`].
+    fn compute_mask(&self, inputs: &[Tensor], previous: Option<&Tensor>, outputs: usize) -> Result<Vec<Option<Tensor>>> {
+        let _ = inputs;
+        Ok(vec![previous.cloned(); outputs])
+    }
     /// All weights, trainable first (Keras's order).
     fn weights(&self) -> Vec<Variable> {
         Vec::new()
@@ -208,6 +236,10 @@ pub trait Layer {
     }
     /// `Some` for a Functional model (its summary lists its layer calls).
     fn as_functional(&self) -> Option<&crate::models::Functional> {
+        None
+    }
+    /// `Some` for a recurrent layer (what `Bidirectional` wraps).
+    fn as_recurrent(&mut self) -> Option<&mut dyn rnn::RecurrentLayer> {
         None
     }
     /// For `Sequential::add` through a model.
@@ -233,7 +265,19 @@ pub(crate) fn invoke(layer: &mut dyn Layer, inputs: &[Tensor], cx: &CallCtx) -> 
         layer.build_all(inputs).map_err(|e| named(e, layer))?;
         layer.set_built();
     }
-    let outs = layer.call(inputs, cx).map_err(|e| named(e, layer))?;
+    let mut outs = layer.call(inputs, cx).map_err(|e| named(e, layer))?;
+    if layer.supports_masking() {
+        let previous = inputs[0].mask();
+        // a mask the layer attached itself wins (Keras's `mask_already_computed`)
+        if outs.iter().any(|t| t.mask().is_none()) {
+            let masks = layer.compute_mask(inputs, previous, outs.len()).map_err(|e| named(e, layer))?;
+            for (t, m) in outs.iter_mut().zip(masks) {
+                if t.mask().is_none() && m.is_some() {
+                    *t = t.with_mask(m);
+                }
+            }
+        }
+    }
     if let Some(reg) = layer.activity_regularizer() {
         for y in &outs {
             cx.add_loss(activity_penalty(&reg, y).map_err(|e| named(e, layer))?);

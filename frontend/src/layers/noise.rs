@@ -147,6 +147,7 @@ impl GaussianNoise {
 
 impl Layer for GaussianNoise {
     layer_basics!("GaussianNoise");
+    pass_masks!();
     fn build(&mut self, _: &Tensor) -> Result<()> {
         if !(0.0..=1.0).contains(&self.stddev) {
             crate::bail!("Invalid value received for argument `stddev`. Expected a float value between 0 and 1. Received: stddev={}", self.stddev);
@@ -197,6 +198,7 @@ impl GaussianDropout {
 
 impl Layer for GaussianDropout {
     layer_basics!("GaussianDropout");
+    pass_masks!();
     fn build(&mut self, _: &Tensor) -> Result<()> {
         check_rate(self.rate)?;
         if self.rate > 0.0 {
@@ -253,6 +255,7 @@ impl AlphaDropout {
 
 impl Layer for AlphaDropout {
     layer_basics!("AlphaDropout");
+    pass_masks!();
     fn build(&mut self, _: &Tensor) -> Result<()> {
         check_rate(self.rate)?;
         if self.rate > 0.0 {

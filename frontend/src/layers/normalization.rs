@@ -199,6 +199,7 @@ beta_gamma_builders!(LayerNormalization);
 
 impl Layer for LayerNormalization {
     layer_basics!("LayerNormalization");
+    pass_masks!();
     fn build(&mut self, x: &Tensor) -> Result<()> {
         self.axes = self.axis.resolve(x)?;
         self.shape = extents(x, &self.axes)?;
@@ -295,6 +296,7 @@ beta_gamma_builders!(GroupNormalization);
 
 impl Layer for GroupNormalization {
     layer_basics!("GroupNormalization");
+    pass_masks!();
     fn build(&mut self, x: &Tensor) -> Result<()> {
         if self.groups == 0 || self.groups < -1 {
             crate::bail!(
@@ -401,6 +403,7 @@ impl Default for UnitNormalization {
 
 impl Layer for UnitNormalization {
     layer_basics!("UnitNormalization");
+    pass_masks!();
     fn call(&mut self, inputs: &[Tensor], _: &CallCtx) -> Result<Vec<Tensor>> {
         let x = &inputs[0];
         let axes: Vec<i64> = self.axis.resolve(x)?.into_iter().map(|a| a as i64).collect();

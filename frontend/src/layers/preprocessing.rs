@@ -24,6 +24,7 @@ impl Rescaling {
 
 impl Layer for Rescaling {
     layer_basics!("Rescaling");
+    pass_masks!();
     fn call(&mut self, inputs: &[Tensor], _: &CallCtx) -> Result<Vec<Tensor>> {
         let x = ops::cast(&inputs[0], DType::F32)?;
         Ok(vec![ops::add(&ops::multiply(&x, self.scale)?, self.offset)?])

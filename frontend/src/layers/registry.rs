@@ -4,6 +4,7 @@
 use super::registry_attention::*;
 use super::registry_conv::*;
 use super::registry_more::*;
+use super::registry_rnn::*;
 use super::*;
 use crate::config::{self, Config};
 use crate::constraints::Constraint;
@@ -103,6 +104,16 @@ const CLASSES: &[(&str, &[&str], Build)] = &[
     ("Attention", &["use_scale", "score_mode", "dropout", "seed"], attention),
     ("AdditiveAttention", &["use_scale", "dropout", "seed"], additive_attention),
     ("EinsumDense", EINSUM_DENSE_KEYS, einsum_dense),
+    ("Masking", &["mask_value"], masking),
+    ("SimpleRNNCell", SIMPLE_RNN_CELL_KEYS, simple_rnn_cell),
+    ("LSTMCell", LSTM_CELL_KEYS, lstm_cell),
+    ("GRUCell", GRU_CELL_KEYS, gru_cell),
+    ("SimpleRNN", SIMPLE_RNN_KEYS, simple_rnn),
+    ("LSTM", LSTM_KEYS, lstm),
+    ("GRU", GRU_KEYS, gru),
+    ("RNN", RNN_KEYS, rnn),
+    ("Bidirectional", &["layer", "merge_mode", "backward_layer"], bidirectional),
+    ("TimeDistributed", &["layer"], time_distributed),
 ];
 
 const POOL_KEYS: &[&str] = &["pool_size", "padding", "strides", "data_format"];

@@ -45,6 +45,7 @@ impl Dropout {
 
 impl Layer for Dropout {
     layer_basics!("Dropout");
+    pass_masks!();
     fn build(&mut self, _: &Tensor) -> Result<()> {
         if !(0.0..=1.0).contains(&self.rate) {
             crate::bail!("Invalid value received for argument `rate`. Expected a float value between 0 and 1. Received: rate={}", self.rate);
@@ -106,6 +107,7 @@ impl Default for ActivityRegularization {
 
 impl Layer for ActivityRegularization {
     layer_basics!("ActivityRegularization");
+    pass_masks!();
     fn build(&mut self, _: &Tensor) -> Result<()> {
         Regularizer::l1_l2(self.l1, self.l2)?;
         Ok(())

@@ -28,22 +28,25 @@ impl WeightSpec {
     /// `add_weight`: a variable `layer/name` drawn from the initializer, with the
     /// constraint installed. Names are resolved here, so a typo fails the build.
     pub fn make(&self, layer: &str, name: &str, shape: &[usize], trainable: bool) -> Result<Variable> {
-        self.make_from(layer, name, trainable, |init| init.sample(shape, DType::F32))
+        let init = self.initializer.resolve()?;
+        self.make_with(layer, name, init.sample(shape, DType::F32)?, trainable)
     }
 
     /// [`WeightSpec::make`] with a variance-scaling initializer's fans over the given
     /// axes (Keras's `EinsumDense` kernels).
     pub fn make_axes(&self, layer: &str, name: &str, shape: &[usize], input_axes: &[usize], output_axes: &[usize]) -> Result<Variable> {
-        self.make_from(layer, name, true, |init| init.sample_axes(shape, DType::F32, input_axes, output_axes))
+        let init = self.initializer.resolve()?;
+        self.make_with(layer, name, init.sample_axes(shape, DType::F32, input_axes, output_axes)?, true)
     }
 
-    fn make_from(&self, layer: &str, name: &str, trainable: bool, sample: impl FnOnce(&crate::initializers::Initializer) -> Result<kc_runtime::HostTensor>) -> Result<Variable> {
-        let init = self.initializer.resolve()?;
+    /// `add_weight` with the initial value given (a value made of several initializers'
+    /// draws, such as an LSTM's bias with `unit_forget_bias`).
+    pub fn make_with(&self, layer: &str, name: &str, value: kc_runtime::HostTensor, trainable: bool) -> Result<Variable> {
         // resolved now only to fail early on a bad name; applied per call (`penalty`)
         if let Some(r) = &self.regularizer {
             r.resolve()?;
         }
-        let v = Variable::new(format!("{layer}/{name}"), sample(&init)?, trainable);
+        let v = Variable::new(format!("{layer}/{name}"), value, trainable);
         if let Some(c) = &self.constraint {
             v.set_constraint(c.resolve()?.into_fn());
         }

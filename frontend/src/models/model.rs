@@ -33,6 +33,8 @@ pub(crate) struct Compiled {
     pub train: Option<(Sig, Step)>,
     pub test: Option<(Sig, Step)>,
     pub predict: Option<(Vec<TensorType>, Step)>,
+    /// How many times each step kind was traced.
+    pub traces: crate::training::TraceCounts,
 }
 
 pub struct Model {
@@ -101,9 +103,14 @@ impl Model {
         }
         let (shape, dtype) = self.net.as_sequential()?.input_spec()?;
         let mut dims = vec![Dim::sym("N")];
+        let mut unknown = 0;
         dims.extend(shape.iter().map(|d| match d {
             Some(n) => Dim::Known(*n as u64),
-            None => Dim::sym("T"),
+            // one symbol per unknown dim: `T` (a sequence length), `T_1`, ...
+            None => {
+                unknown += 1;
+                Dim::sym(&if unknown == 1 { "T".to_string() } else { format!("T_{}", unknown - 1) })
+            }
         }));
         Some(TensorType::new(dtype, Shape(dims)))
     }

@@ -6,6 +6,7 @@
 //! numpy conventions (broadcasting, negative axes, scalars taking the tensor's dtype)
 //! are implemented here, on top of the IR's explicit ops.
 mod array;
+mod control;
 mod conv;
 mod linalg;
 mod extra;
@@ -18,6 +19,7 @@ mod shape;
 mod special;
 
 pub use array::*;
+pub use control::*;
 pub use conv::*;
 pub use linalg::*;
 pub use extra::*;

@@ -47,6 +47,16 @@ pub fn transpose(x: &Tensor, axes: Option<&[i64]>) -> Result<Tensor> {
     apply1(OpKind::Transpose, &[x], attrs(&[("permutation", ints(&perm))]), None)
 }
 
+/// Reverse the order along `ax` (`keras.ops.flip`; `None`: along every axis).
+pub fn flip(x: &Tensor, ax: Option<i64>) -> Result<Tensor> {
+    let r = x.rank();
+    let dims: Vec<i64> = match ax {
+        None => (0..r as i64).collect(),
+        Some(a) => vec![axis(a, r)? as i64],
+    };
+    apply1(OpKind::Reverse, &[x], attrs(&[("dimensions", ints(&dims))]), None)
+}
+
 /// Insert a size-1 axis at `ax` (which may be `rank`).
 pub fn expand_dims(x: &Tensor, ax: i64) -> Result<Tensor> {
     let mut dims = x.dims();

@@ -71,10 +71,10 @@ impl Model {
         let xt = batch_types(&xh);
         // Cached on the model when compiled (predict works uncompiled too).
         let cached = self.compiled.as_mut().and_then(|c| match c.predict.take() {
-            Some((t, s)) if t == xt => Some(s),
+            Some((t, s)) if super::trace::types_serve(&t, &xt, &mut Default::default()) => Some((t, s)),
             _ => None,
         });
-        let step = match cached {
+        let (xt, step) = match cached {
             Some(s) => s,
             None => self.trace_predict(&xt)?,
         };

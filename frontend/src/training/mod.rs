@@ -18,6 +18,7 @@ pub use batches::Arrays;
 pub use callbacks::{Callback, EarlyStopping, History, Logs};
 pub use custom_step::{StepCtx, TrainStepFn};
 pub use step::{JitCompile, Step, Target};
+pub use trace::TraceCounts;
 
 use crate::error::Result;
 use crate::losses::Loss;

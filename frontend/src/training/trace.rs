@@ -14,7 +14,61 @@ use crate::models::model::{Compiled, Sig};
 use crate::models::Model;
 use crate::tensor::Tensor;
 use kc_compiler::autodiff::grad_keeping_outputs;
-use kc_ir::TensorType;
+use kc_ir::{Dim, Shape, TensorType};
+use std::collections::HashMap;
+
+/// How many times each step kind was traced (`Model::trace_counts`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TraceCounts {
+    pub train: usize,
+    pub test: usize,
+    pub predict: usize,
+}
+
+/// The targets' types for a step whose outputs are `outs`: a target dim at the position
+/// of an output's symbolic dim (a sequence-to-sequence target's time axis) is that
+/// symbol too.
+fn general_targets(yt: &[TensorType], outs: &[Tensor]) -> Vec<TensorType> {
+    yt.iter()
+        .enumerate()
+        .map(|(i, t)| match outs.get(i) {
+            Some(o) => {
+                let od = o.dims();
+                let dims = t.shape.0.iter().enumerate().map(|(k, d)| match od.get(k) {
+                    Some(s @ Dim::Sym(_)) if k > 0 => s.clone(),
+                    _ => d.clone(),
+                }).collect();
+                TensorType::new(t.dtype, Shape(dims))
+            }
+            None => t.clone(),
+        })
+        .collect()
+}
+
+/// Whether a step traced for `general` serves `concrete` types: same dtypes and ranks,
+/// equal known dims, and each symbol standing for one extent throughout.
+pub(crate) fn types_serve(general: &[TensorType], concrete: &[TensorType], env: &mut HashMap<String, Dim>) -> bool {
+    general.len() == concrete.len()
+        && general.iter().zip(concrete).all(|(g, c)| {
+            g.dtype == c.dtype
+                && g.rank() == c.rank()
+                && g.shape.0.iter().zip(&c.shape.0).all(|(gd, cd)| match gd {
+                    Dim::Known(_) => gd == cd,
+                    Dim::Sym(s) => env.entry(s.clone()).or_insert_with(|| cd.clone()) == cd,
+                })
+        })
+}
+
+fn sig_serves(general: &Sig, concrete: &Sig) -> bool {
+    let mut env = HashMap::new();
+    types_serve(&general.0, &concrete.0, &mut env)
+        && types_serve(&general.1, &concrete.1, &mut env)
+        && match (&general.2, &concrete.2) {
+            (Some(g), Some(c)) => types_serve(std::slice::from_ref(g), std::slice::from_ref(c), &mut env),
+            (None, None) => true,
+            _ => false,
+        }
+}
 
 impl Model {
     /// `model.compile(optimizer=..., loss=..., metrics=[...], weighted_metrics=[...],
@@ -37,6 +91,7 @@ impl Model {
             train: None,
             test: None,
             predict: None,
+            traces: TraceCounts::default(),
         });
         Ok(())
     }
@@ -139,18 +194,42 @@ impl Model {
         Ok(a)
     }
 
-    /// Trace forward + loss + gradients + optimizer + metrics into one step.
-    fn trace_train(&mut self, sig: &Sig) -> Result<Step> {
+    /// The types a step is traced for: the batch's, except that a dim the model declares
+    /// unknown (an `Input`'s `None`: a sequence length) stays symbolic, so one trace (and
+    /// one XLA program per extent) serves every sequence length.
+    pub(crate) fn general_inputs(&mut self, xt: &[TensorType]) -> Vec<TensorType> {
+        let declared: Vec<TensorType> = match self.net.as_functional() {
+            Some(f) => f.input_types(),
+            None => self.input_type().into_iter().collect(),
+        };
+        xt.iter()
+            .enumerate()
+            .map(|(i, t)| match declared.get(i) {
+                Some(d) if d.rank() == t.rank() => {
+                    let dims = t.shape.0.iter().zip(&d.shape.0).enumerate().map(|(k, (c, w))| if k > 0 && w.known().is_none() { w.clone() } else { c.clone() }).collect();
+                    TensorType::new(t.dtype, Shape(dims))
+                }
+                _ => t.clone(),
+            })
+            .collect()
+    }
+
+    /// Trace forward + loss + gradients + optimizer + metrics into one step; returns the
+    /// (general) signature it serves and the step.
+    fn trace_train(&mut self, sig: &Sig) -> Result<(Sig, Step)> {
         let (xt, yt, swt) = sig;
         let weights = self.trainable_weights();
         self.compiled()?.optimizer.build(&weights)?;
+        self.compiled()?.traces.train += 1;
         if self.custom_step.is_some() {
-            return self.trace_custom_train(xt, yt, swt.as_ref());
+            return Ok((sig.clone(), self.trace_custom_train(xt, yt, swt.as_ref())?));
         }
+        let xt = &self.general_inputs(xt);
         // 1. forward and loss, differentiated with respect to the trainable weights
         let g = Graph::new();
         let _active = g.activate();
         let (_, outs, cx) = self.trace_forward(&g, xt, true)?;
+        let yt = &general_targets(yt, &outs);
         let ys: Vec<Tensor> = yt.iter().enumerate().map(|(i, t)| g.input(&format!("y{i}"), t.clone())).collect();
         let sw = swt.as_ref().map(|t| g.input("sw", t.clone()));
         let c = self.compiled()?;
@@ -212,15 +291,19 @@ impl Model {
             assigns.push((v.clone(), res[1 + np + n_out + i].clone()));
         }
         let target = self.compiled()?.target;
-        Step::build(&s, "train_step", logged, assigns, target)
+        let general = (xt.clone(), yt.clone(), swt.clone());
+        Ok((general, Step::build(&s, "train_step", logged, assigns, target)?))
     }
 
     /// Forward (inference mode), loss and metric updates.
-    fn trace_test(&mut self, sig: &Sig) -> Result<Step> {
+    fn trace_test(&mut self, sig: &Sig) -> Result<(Sig, Step)> {
         let (xt, yt, swt) = sig;
+        self.compiled()?.traces.test += 1;
+        let xt = &self.general_inputs(xt);
         let g = Graph::new();
         let _active = g.activate();
         let (_, outs, _) = self.trace_forward(&g, xt, false)?;
+        let yt = &general_targets(yt, &outs);
         let ys: Vec<Tensor> = yt.iter().enumerate().map(|(i, t)| g.input(&format!("y{i}"), t.clone())).collect();
         let sw = swt.as_ref().map(|t| g.input("sw", t.clone()));
         let c = self.compiled()?;
@@ -229,34 +312,47 @@ impl Model {
         logged.extend(each);
         let assigns = Self::metric_updates(c, &ys, &outs, sw.as_ref())?;
         let target = c.target;
-        Step::build(&g, "test_step", &logged, assigns, target)
+        let general = (xt.clone(), yt.clone(), swt.clone());
+        Ok((general, Step::build(&g, "test_step", &logged, assigns, target)?))
     }
 
-    pub(crate) fn trace_predict(&mut self, xt: &[TensorType]) -> Result<Step> {
+    /// The predict step; returns the (general) input types it serves.
+    pub(crate) fn trace_predict(&mut self, xt: &[TensorType]) -> Result<(Vec<TensorType>, Step)> {
+        if let Some(c) = self.compiled.as_mut() {
+            c.traces.predict += 1;
+        }
+        let xt = self.general_inputs(xt);
         let g = Graph::new();
-        let (_, outs, _) = self.trace_forward(&g, xt, false)?;
+        let (_, outs, _) = self.trace_forward(&g, &xt, false)?;
         let target = match &self.compiled {
             Some(c) => c.target,
             None => super::JitCompile::Auto.resolve()?.0,
         };
-        Step::build(&g, "predict_step", &outs, Vec::new(), target)
+        Ok((xt, Step::build(&g, "predict_step", &outs, Vec::new(), target)?))
     }
 
-    /// The train step for this signature (traced on first use, or when it changes).
+    /// The train step for this signature (traced on first use, or when it is not an
+    /// instance of the one traced: a symbolic dim takes any extent).
     pub(crate) fn train_step_for(&mut self, sig: Sig) -> Result<&Step> {
-        let have = matches!(&self.compiled()?.train, Some((s, _)) if *s == sig);
+        let have = matches!(&self.compiled()?.train, Some((s, _)) if sig_serves(s, &sig));
         if !have {
-            let step = self.trace_train(&sig)?;
-            self.compiled()?.train = Some((sig, step));
+            let traced = self.trace_train(&sig)?;
+            self.compiled()?.train = Some(traced);
         }
         self.compiled()?.train.as_ref().map(|(_, s)| s).ok_or_else(|| Error::msg("internal: no train step"))
     }
 
+    /// How many times each step kind was traced since `compile` (a new signature
+    /// retraces; a new extent of a symbolic dim does not).
+    pub fn trace_counts(&self) -> TraceCounts {
+        self.compiled.as_ref().map(|c| c.traces).unwrap_or_default()
+    }
+
     pub(crate) fn test_step_for(&mut self, sig: Sig) -> Result<&Step> {
-        let have = matches!(&self.compiled()?.test, Some((s, _)) if *s == sig);
+        let have = matches!(&self.compiled()?.test, Some((s, _)) if sig_serves(s, &sig));
         if !have {
-            let step = self.trace_test(&sig)?;
-            self.compiled()?.test = Some((sig, step));
+            let traced = self.trace_test(&sig)?;
+            self.compiled()?.test = Some(traced);
         }
         self.compiled()?.test.as_ref().map(|(_, s)| s).ok_or_else(|| Error::msg("internal: no test step"))
     }

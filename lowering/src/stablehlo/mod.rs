@@ -173,6 +173,13 @@ fn lower_node(w: &mut Writer, node: &Node, ops: &[V]) -> Result<Vec<V>> {
         Reduce | ArgMax | ArgMin | ReduceWindow | DotGeneral | Convolution | CumSum | CumProd | CumMax | CumMin => {
             one(reductions::lower(w, node, ops, &tys[0])?)
         }
+        // shapes are static here (functions are specialized before lowering)
+        GetDimensionSize => {
+            let d = kc_ir::AttrsExt::int(&node.attrs, "dimension")? as usize;
+            let n = ops[0].ty.dims.get(d).copied().ok_or_else(|| Error::new(format!("get_dimension_size: no dimension {d}")))?;
+            let n = i32::try_from(n).map_err(|_| Error::new(format!("get_dimension_size: the extent {n} does not fit in i32")))?;
+            one(w.constant(&tys[0], &kc_ir::LiteralData::Int(vec![n as i64])))
+        }
         Sort => reductions::sort(w, node, ops),
         TopK => reductions::top_k(w, node, ops, &tys),
         While => control::while_loop(w, node, ops),

@@ -282,6 +282,12 @@ fn eval_node(node: &Node, args: &[&HostTensor], out: &[Ty], dims: &Dims) -> std:
             },
             a.sym("kind")?,
         )?),
+        GetDimensionSize => {
+            let d = a.int("dimension")?;
+            let n = usize::try_from(d).ok().and_then(|d| x0().shape().get(d).copied()).ok_or_else(|| format!("dimension = {d} is out of range for {}", x0()))?;
+            let n = i32::try_from(n).map_err(|_| format!("the extent {n} of dimension {d} does not fit in i32"))?;
+            one(HostTensor::scalar(n))
+        }
         Reduce => one(reduce::reduce(x0(), a.ints("dimensions")?, a.sym("kind")?)?),
         ArgMax | ArgMin => one(reduce::arg_reduce(op, x0(), a.int("dimension")?, out[0].dtype)?),
         ReduceWindow => {

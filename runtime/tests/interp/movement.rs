@@ -124,6 +124,15 @@ fn dynamic_slice_clamps_starts() {
 }
 
 #[test]
+fn get_dimension_size_reads_the_extent() {
+    let x = t(&[3, 4], iota_t(12));
+    for (d, want) in [(0, 3), (1, 4)] {
+        let r = eval1(GetDimensionSize, &[x.clone()], &[("dimension", Attr::Int(d))], ty(I32, &[]));
+        assert_eq!(r.as_slice::<i32>().unwrap(), &[want], "dimension {d}");
+    }
+}
+
+#[test]
 fn dynamic_update_slice_clamps_starts() {
     let x = t(&[3, 3], vec![0i64; 9]);
     let u = t(&[2, 2], vec![1i64, 2, 3, 4]);

@@ -29,6 +29,7 @@ pub enum Rule {
 
 const BITS: &str = "its result is a reinterpretation of bits";
 const INTEGER: &str = "it is an integer, bool or comparison op";
+const SHAPE: &str = "its result is an extent (an integer that does not depend on the operand's values)";
 
 pub fn rule(op: OpKind) -> Rule {
     use elementwise as e;
@@ -81,6 +82,7 @@ pub fn rule(op: OpKind) -> Rule {
         Scatter => Vjp(movement::scatter),
         Reduce => Vjp(reduce::reduce),
         ArgMax | ArgMin => NotDifferentiable(INTEGER),
+        GetDimensionSize => NotDifferentiable(SHAPE),
         ReduceWindow => Vjp(window::reduce_window),
         DotGeneral => Vjp(contract::dot_general),
         Convolution => Vjp(contract::convolution),

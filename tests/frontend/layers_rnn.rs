@@ -1,0 +1,228 @@
+//! The recurrent layers against real Keras 3 (golden file from
+//! `tests/golden/keras/layers_rnn.py`): SimpleRNN, LSTM, GRU, RNN(cell), Bidirectional,
+//! TimeDistributed and Masking, each rebuilt from Keras's config with Keras's weights
+//! loaded in Keras's order, called traced — batch **and time** axes symbolic, gradients
+//! by the compiler's autodiff through the `while` loop — and eagerly. Outputs, losses and
+//! gradients of `sum_k sum(outputs[k] * r[k])` with respect to the inputs (sequence and
+//! initial states) and the trainable weights must match Keras within 1e-5 relative plus
+//! 1e-5 absolute (float32 sums in another order). Small Sequential pipelines check that
+//! masks flow from Masking and Embedding(mask_zero) through the layers.
+use crate::golden::{assert_close, assert_config_covers, close_vec, floats, load, shape, tensor, LAYER_ATOL, LAYER_RTOL};
+use kc::frontend::graph::ParamSource;
+use kc::frontend::layers::{self, call, CallCtx, Layer};
+use kc::frontend::{ops, Graph, Model, Tensor};
+use kc::ir::{DType, Dim, Shape, TensorType};
+use kc::runtime::HostTensor;
+use serde_json::Value;
+
+/// A golden array (bools too) as a tensor.
+fn array(v: &Value) -> Tensor {
+    if v["dtype"] == "bool" {
+        let data: Vec<bool> = v["data"].as_array().unwrap().iter().map(|b| b.as_bool().unwrap()).collect();
+        return Tensor::from_host(HostTensor::from_vec(shape(v), data).unwrap());
+    }
+    tensor(v)
+}
+
+/// The type of a sequence `t` with its batch axis `N` and time axis `T`.
+fn symbolic(t: &Tensor) -> TensorType {
+    let mut d = t.dims();
+    d[0] = Dim::sym("N");
+    d[1] = Dim::sym("T");
+    TensorType::new(t.dtype(), Shape(d))
+}
+
+pub struct Run {
+    pub outputs: Vec<Tensor>,
+    pub output_mask: Option<Tensor>,
+    pub losses: f64,
+    pub grad_inputs: Vec<Option<Tensor>>,
+    pub grad_weights: Vec<Tensor>,
+}
+
+/// Trace `layer` on symbolic stand-ins for `inputs` (batch `N`, time `T`; a mask
+/// `(N, T)` attached to the first), differentiate `sum_k sum(out_k * r_k)` with the
+/// compiler's autodiff and run it on the interpreter.
+pub fn traced(layer: &mut dyn Layer, inputs: &[Tensor], mask: Option<&Tensor>, rs: &[Tensor], training: bool) -> Run {
+    let g = Graph::new();
+    let mut syms: Vec<Tensor> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            // the sequence is (N, T, ...); initial states (N, units)
+            let t = if i == 0 { symbolic(x) } else { TensorType::new(x.dtype(), Shape(vec![Dim::sym("N"), x.dims()[1].clone()])) };
+            g.input(&format!("x{i}"), t)
+        })
+        .collect();
+    if mask.is_some() {
+        let ms = g.input("mask", TensorType::new(DType::Bool, Shape(vec![Dim::sym("N"), Dim::sym("T")])));
+        syms[0] = syms[0].with_mask(Some(ms));
+    }
+    let cx = CallCtx::new(training);
+    let outs = call(layer, &syms, &cx).unwrap();
+    assert_eq!(outs.len(), rs.len(), "number of outputs");
+    let out_mask = outs[0].mask().map(|m| ops::cast(m, DType::F32).unwrap());
+    let mut total = ops::scalar(0.0, DType::F32).unwrap();
+    for l in cx.take_losses() {
+        total = ops::add(&total, &l).unwrap();
+    }
+    // each r takes its output's own (symbolic) type
+    let r_syms: Vec<Tensor> = (0..rs.len()).map(|k| g.input(&format!("r{k}"), outs[k].ty())).collect();
+    let mut objective = ops::scalar(0.0, DType::F32).unwrap();
+    for (o, r) in outs.iter().zip(&r_syms) {
+        objective = ops::add(&objective, &ops::sum(&ops::multiply(o, r).unwrap(), None, false).unwrap()).unwrap();
+    }
+    let mut results = vec![objective, total];
+    results.extend(outs.iter().cloned());
+    if let Some(m) = &out_mask {
+        results.push(m.clone());
+    }
+    let (f, sources) = g.finish("f", &results).unwrap();
+    let wrt: Vec<usize> = sources
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| match s {
+            ParamSource::Input(n) => n.starts_with('x') && {
+                let i: usize = n[1..].parse().unwrap();
+                inputs[i].dtype().is_float()
+            },
+            ParamSource::Variable(v) => v.trainable(),
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let gf = kc::compiler::autodiff::grad_keeping_outputs(&f, &wrt, 0, "g").unwrap();
+    let args: Vec<HostTensor> = sources
+        .iter()
+        .map(|s| match s {
+            ParamSource::Input(n) if n == "mask" => mask.unwrap().host().unwrap(),
+            ParamSource::Input(n) if n.starts_with('r') => rs[n[1..].parse::<usize>().unwrap()].host().unwrap(),
+            ParamSource::Input(n) => inputs[n[1..].parse::<usize>().unwrap()].host().unwrap(),
+            ParamSource::Variable(v) => v.value(),
+        })
+        .collect();
+    let res = kc::runtime::run_func(&gf, &args).unwrap();
+    let n_out = outs.len();
+    let outputs: Vec<Tensor> = res[2..2 + n_out].iter().cloned().map(Tensor::from_host).collect();
+    let mut at = 2 + n_out;
+    let output_mask = out_mask.map(|_| {
+        at += 1;
+        Tensor::from_host(res[at - 1].clone())
+    });
+    let grads = &res[at..];
+    let mut grad_inputs = vec![None; inputs.len()];
+    let mut by_var = std::collections::HashMap::new();
+    for (k, &i) in wrt.iter().enumerate() {
+        match &sources[i] {
+            ParamSource::Input(n) => grad_inputs[n[1..].parse::<usize>().unwrap()] = Some(Tensor::from_host(grads[k].clone())),
+            ParamSource::Variable(v) => {
+                by_var.insert(v.id(), Tensor::from_host(grads[k].clone()));
+            }
+        }
+    }
+    let grad_weights = layer
+        .trainable_weights()
+        .iter()
+        .map(|w| by_var.remove(&w.id()).unwrap_or_else(|| Tensor::zeros(w.dtype(), &w.shape()).unwrap()))
+        .collect();
+    Run { outputs, output_mask, losses: res[1].to_f64_vec()[0], grad_inputs, grad_weights }
+}
+
+fn bools_as_floats(v: &Value) -> Vec<f64> {
+    v["data"].as_array().unwrap().iter().map(|b| if b.as_bool().unwrap() { 1.0 } else { 0.0 }).collect()
+}
+
+#[test]
+fn recurrent_layers_match_keras() {
+    let data = load("layers_rnn.json");
+    let (rtol, atol) = (LAYER_RTOL, LAYER_ATOL);
+    let mut checked = 0;
+    for case in data["cases"].as_array().unwrap() {
+        let id = case["id"].as_str().unwrap();
+        let class = case["class_name"].as_str().unwrap();
+        let training = case["training"].as_bool().unwrap_or(false);
+        let mut layer = layers::from_config(class, case["config"].as_object().unwrap()).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let inputs: Vec<Tensor> = case["inputs"].as_array().unwrap().iter().map(array).collect();
+        let mask = case.get("mask").filter(|m| !m.is_null()).map(array);
+        let with_mask = |xs: &[Tensor]| -> Vec<Tensor> {
+            let mut v = xs.to_vec();
+            v[0] = v[0].with_mask(mask.clone());
+            v
+        };
+        call(layer.as_mut(), &with_mask(&inputs), &CallCtx::new(false)).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let ws = layer.weights();
+        let want_w = case["weights"].as_array().unwrap();
+        let paths: Vec<String> = ws.iter().map(|w| w.path()).collect();
+        let want_paths: Vec<&str> = case["weight_paths"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+        assert_eq!(paths, want_paths, "{id}: weight paths");
+        for (w, v) in ws.iter().zip(want_w) {
+            w.assign(tensor(v).host().unwrap()).unwrap();
+        }
+        assert_config_covers(id, &layer.get_config(), &case["config"]);
+        let want_loss: f64 = case["losses"].as_array().unwrap().iter().map(|l| l.as_f64().unwrap()).sum();
+        let want_outs = case["outputs"].as_array().unwrap();
+        let rs: Vec<Tensor> = case["r"].as_array().unwrap().iter().map(tensor).collect();
+
+        let t = traced(layer.as_mut(), &inputs, mask.as_ref(), &rs, training);
+        for (k, (got, want)) in t.outputs.iter().zip(want_outs).enumerate() {
+            assert_close(&format!("{id}: traced output {k}"), got, want, rtol, atol);
+        }
+        close_vec(&format!("{id}: traced losses"), &[t.losses], &[want_loss], rtol, atol);
+        match (&t.output_mask, case.get("output_mask").filter(|m| !m.is_null())) {
+            (Some(got), Some(want)) => close_vec(&format!("{id}: output mask"), &got.to_f64_vec().unwrap(), &bools_as_floats(want), 0.0, 0.0),
+            (None, None) => {}
+            (got, want) => panic!("{id}: output mask: kc {:?}, Keras {:?}", got.is_some(), want.is_some()),
+        }
+        for (i, g) in case["grad_inputs"].as_object().unwrap() {
+            let i: usize = i.parse().unwrap();
+            let got = t.grad_inputs[i].as_ref().unwrap_or_else(|| panic!("{id}: no gradient for input {i}"));
+            assert_close(&format!("{id}: d/d input {i}"), got, g, rtol, atol);
+        }
+        let gw = case["grad_weights"].as_array().unwrap();
+        assert_eq!(t.grad_weights.len(), gw.len(), "{id}: number of weight gradients");
+        let trainable: Vec<String> = layer.trainable_weights().iter().map(|w| w.path()).collect();
+        for (k, (got, want)) in t.grad_weights.iter().zip(gw).enumerate() {
+            assert_close(&format!("{id}: d/d {}", trainable[k]), got, want, rtol, atol);
+        }
+
+        let cx = CallCtx::new(training);
+        let eager = call(layer.as_mut(), &with_mask(&inputs), &cx).unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(eager.len(), want_outs.len(), "{id}: number of eager outputs");
+        for (k, (got, want)) in eager.iter().zip(want_outs).enumerate() {
+            assert_close(&format!("{id}: eager output {k}"), got, want, rtol, atol);
+        }
+        let got_loss: f64 = cx.take_losses().iter().map(|l| l.item().unwrap()).sum();
+        close_vec(&format!("{id}: eager losses"), &[got_loss], &[want_loss], rtol, atol);
+        checked += 1;
+    }
+    assert!(checked >= 50, "only {checked} cases");
+}
+
+#[test]
+fn masks_flow_through_pipelines_as_in_keras() {
+    let data = load("layers_rnn.json");
+    for p in data["pipelines"].as_array().unwrap() {
+        let id = p["id"].as_str().unwrap();
+        let x = tensor(&p["input"]);
+        let mut ls: Vec<Box<dyn Layer>> = Vec::new();
+        for l in p["layers"].as_array().unwrap() {
+            ls.push(layers::from_config(l["class_name"].as_str().unwrap(), l["config"].as_object().unwrap()).unwrap_or_else(|e| panic!("{id}: {e}")));
+        }
+        let mut net = Model::sequential(ls).into_layer();
+        call(&mut net, std::slice::from_ref(&x), &CallCtx::new(false)).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let ws = net.weights();
+        let want_w = p["weights"].as_array().unwrap();
+        assert_eq!(ws.len(), want_w.len(), "{id}: number of weights");
+        for (w, v) in ws.iter().zip(want_w) {
+            w.assign(tensor(v).host().unwrap()).unwrap();
+        }
+        let r = tensor(&p["r"]);
+        let t = traced(&mut net, std::slice::from_ref(&x), None, std::slice::from_ref(&r), false);
+        assert_close(&format!("{id}: traced output"), &t.outputs[0], &p["output"], LAYER_RTOL, LAYER_ATOL);
+        for (k, (got, want)) in t.grad_weights.iter().zip(p["grad_weights"].as_array().unwrap()).enumerate() {
+            assert_close(&format!("{id}: d/d weight {k}"), got, want, LAYER_RTOL, LAYER_ATOL);
+        }
+        let eager = call(&mut net, std::slice::from_ref(&x), &CallCtx::new(false)).unwrap().remove(0);
+        assert_close(&format!("{id}: eager output"), &eager, &p["output"], LAYER_RTOL, LAYER_ATOL);
+        let _ = floats(&p["output"]);
+    }
+}
