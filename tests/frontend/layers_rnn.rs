@@ -226,3 +226,92 @@ fn masks_flow_through_pipelines_as_in_keras() {
         let _ = floats(&p["output"]);
     }
 }
+
+/// A stateful layer keeps its states from one call to the next (Keras's numbers), and
+/// `reset_states` zeroes them.
+#[test]
+fn stateful_layers_carry_states_as_in_keras() {
+    let data = load("layers_rnn.json");
+    for case in data["stateful"].as_array().unwrap() {
+        let class = case["class_name"].as_str().unwrap();
+        let mut layer = layers::from_config(class, case["config"].as_object().unwrap()).unwrap();
+        let ins: Vec<Tensor> = case["inputs"].as_array().unwrap().iter().map(tensor).collect();
+        call(layer.as_mut(), &ins[..1], &CallCtx::new(false)).unwrap();
+        for (w, v) in layer.weights().iter().zip(case["weights"].as_array().unwrap()) {
+            w.assign(tensor(v).host().unwrap()).unwrap();
+        }
+        layer.reset_states().unwrap();
+        let want = case["outputs"].as_array().unwrap();
+        let y1 = call(layer.as_mut(), &ins[..1], &CallCtx::new(false)).unwrap().remove(0);
+        let y2 = call(layer.as_mut(), &ins[1..], &CallCtx::new(false)).unwrap().remove(0);
+        assert_close(&format!("{class}: first half"), &y1, &want[0], LAYER_RTOL, LAYER_ATOL);
+        assert_close(&format!("{class}: second half, states carried"), &y2, &want[1], LAYER_RTOL, LAYER_ATOL);
+        layer.reset_states().unwrap();
+        let y3 = call(layer.as_mut(), &ins[1..], &CallCtx::new(false)).unwrap().remove(0);
+        assert_close(&format!("{class}: after reset"), &y3, &want[2], LAYER_RTOL, LAYER_ATOL);
+        // a batch of another size is Keras's error
+        let wrong = Tensor::zeros(DType::F32, &[2, 3, ins[0].dims()[2].known().unwrap() as usize]).unwrap();
+        let e = call(layer.as_mut(), &[wrong], &CallCtx::new(false)).map(|_| ()).unwrap_err().to_string();
+        assert!(e.contains("stateful") && e.contains("Expected batch size: 3") && e.contains("Received batch size: 2"), "{e}");
+    }
+}
+
+/// In a model built for a fixed batch size, a stateful LSTM carries its states through
+/// the traced (symbolic-batch) predict and train steps, on XLA.
+#[test]
+fn stateful_models_carry_states_between_batches() {
+    use kc::prelude::*;
+    let mut m = Model::sequential(vec![
+        Box::new(Input::with_shape(&[None, Some(2)]).batch_size(4)),
+        Box::new(LSTM::new(3).stateful(true)),
+        Box::new(Dense::new(1)),
+    ]);
+    m.compile(Compile::new().optimizer("sgd").loss("mse").jit_compile(JitCompile::On(Target::Xla))).unwrap();
+    let x = Tensor::from_f32(&[4, 5, 2], (0..40).map(|i| (i as f32 * 0.3).sin()).collect()).unwrap();
+    let p1 = m.predict(&x, 4).unwrap().to_f64_vec().unwrap();
+    let p2 = m.predict(&x, 4).unwrap().to_f64_vec().unwrap();
+    assert!(p1.iter().zip(&p2).any(|(a, b)| (a - b).abs() > 1e-4), "the second call starts from the first's states: {p1:?} {p2:?}");
+    m.reset_states().unwrap();
+    let p3 = m.predict(&x, 4).unwrap().to_f64_vec().unwrap();
+    close_vec("after reset_states", &p3, &p1, 1e-6, 1e-6);
+    // eagerly, the same numbers
+    m.reset_states().unwrap();
+    let e1 = m.call(&x, false).unwrap().to_f64_vec().unwrap();
+    close_vec("eager = predict", &e1, &p1, 1e-5, 1e-6);
+    let y = Tensor::zeros(DType::F32, &[8, 1]).unwrap();
+    let x8 = ops::concatenate(&[x.clone(), x.clone()], 0).unwrap();
+    m.reset_states().unwrap();
+    m.fit(&x8, &y, Fit::new().batch_size(4).epochs(1).shuffle(false).verbose(0)).unwrap();
+    // trained, the states still carry over
+    m.reset_states().unwrap();
+    let q1 = m.predict(&x, 4).unwrap().to_f64_vec().unwrap();
+    let q2 = m.predict(&x, 4).unwrap().to_f64_vec().unwrap();
+    assert!(q1.iter().zip(&q2).any(|(a, b)| (a - b).abs() > 1e-4), "{q1:?} {q2:?}");
+}
+
+/// Keras's automatic names for the recurrent classes, and a Bidirectional's copies take
+/// none.
+#[test]
+fn recurrent_layers_are_named_as_in_keras() {
+    let data = load("layers_rnn.json");
+    layers::clear_session();
+    let made: Vec<Box<dyn Layer>> = vec![
+        Box::new(kc::layers::SimpleRNN::new(1)),
+        Box::new(kc::layers::LSTM::new(1)),
+        Box::new(kc::layers::LSTM::new(1)),
+        Box::new(kc::layers::GRU::new(1)),
+        Box::new(kc::layers::SimpleRNNCell::new(1)),
+        Box::new(kc::layers::LSTMCell::new(1)),
+        Box::new(kc::layers::GRUCell::new(1)),
+        Box::new(kc::layers::RNN::new(kc::layers::LSTMCell::new(1))),
+        Box::new(kc::layers::Bidirectional::new(kc::layers::GRU::new(1))),
+        Box::new(kc::layers::TimeDistributed::new(kc::layers::Dense::new(1))),
+        Box::new(kc::layers::Masking::new()),
+    ];
+    let names: Vec<&str> = made.iter().map(|l| l.name()).collect();
+    let classes: Vec<&str> = made.iter().map(|l| l.class_name()).collect();
+    let want = |k: &str| -> Vec<String> { data["names"][k].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect() };
+    assert_eq!(names, want("names"));
+    assert_eq!(classes, want("classes"));
+    assert_eq!(Layer::name(&kc::layers::GRU::new(1)), "gru_2", "the Bidirectional's forward/backward copies take no automatic name");
+}

@@ -132,7 +132,10 @@ pub fn from_config(class_name: &str, cfg: &Config) -> Result<Box<dyn Layer>> {
         Some(_) if class_name == "InputLayer" => {} // an input's dtype: `input_layer` reads it
         Some(d) => crate::bail!("{class_name}: only the float32 dtype policy is supported, got {d}"),
     }
-    build(cfg)
+    match cfg.get("name") {
+        Some(Value::String(n)) if !n.is_empty() => keeping_names(|| build(cfg)),
+        _ => build(cfg),
+    }
 }
 
 /// A layer from Keras's serialized form `{"class_name": ..., "config": {...}}`.
@@ -237,7 +240,11 @@ fn input_layer(c: &Config) -> Result<Box<dyn Layer>> {
             crate::bail!("InputLayer: `{key}=True` inputs are not supported");
         }
     }
-    boxed(c, Input::with_shape(&dims).dtype(dtype))
+    let mut input = Input::with_shape(&dims).dtype(dtype);
+    if let Some(b) = shape.first().and_then(Value::as_u64) {
+        input = input.batch_size(b as usize);
+    }
+    boxed(c, input)
 }
 
 fn dense(c: &Config) -> Result<Box<dyn Layer>> {
