@@ -226,3 +226,255 @@ fn masks_flow_through_pipelines_as_in_keras() {
         let _ = floats(&p["output"]);
     }
 }
+
+/// A stateful layer keeps its states from one call to the next (Keras's numbers), and
+/// `reset_states` zeroes them.
+#[test]
+fn stateful_layers_carry_states_as_in_keras() {
+    let data = load("layers_rnn.json");
+    for case in data["stateful"].as_array().unwrap() {
+        let class = case["class_name"].as_str().unwrap();
+        let mut layer = layers::from_config(class, case["config"].as_object().unwrap()).unwrap();
+        let ins: Vec<Tensor> = case["inputs"].as_array().unwrap().iter().map(tensor).collect();
+        call(layer.as_mut(), &ins[..1], &CallCtx::new(false)).unwrap();
+        for (w, v) in layer.weights().iter().zip(case["weights"].as_array().unwrap()) {
+            w.assign(tensor(v).host().unwrap()).unwrap();
+        }
+        layer.reset_states().unwrap();
+        let want = case["outputs"].as_array().unwrap();
+        let y1 = call(layer.as_mut(), &ins[..1], &CallCtx::new(false)).unwrap().remove(0);
+        let y2 = call(layer.as_mut(), &ins[1..], &CallCtx::new(false)).unwrap().remove(0);
+        assert_close(&format!("{class}: first half"), &y1, &want[0], LAYER_RTOL, LAYER_ATOL);
+        assert_close(&format!("{class}: second half, states carried"), &y2, &want[1], LAYER_RTOL, LAYER_ATOL);
+        layer.reset_states().unwrap();
+        let y3 = call(layer.as_mut(), &ins[1..], &CallCtx::new(false)).unwrap().remove(0);
+        assert_close(&format!("{class}: after reset"), &y3, &want[2], LAYER_RTOL, LAYER_ATOL);
+        // a batch of another size is Keras's error
+        let wrong = Tensor::zeros(DType::F32, &[2, 3, ins[0].dims()[2].known().unwrap() as usize]).unwrap();
+        let e = call(layer.as_mut(), &[wrong], &CallCtx::new(false)).map(|_| ()).unwrap_err().to_string();
+        assert!(e.contains("stateful") && e.contains("Expected batch size: 3") && e.contains("Received batch size: 2"), "{e}");
+    }
+}
+
+/// In a model built for a fixed batch size, a stateful LSTM carries its states through
+/// the traced (symbolic-batch) predict and train steps, on XLA.
+#[test]
+fn stateful_models_carry_states_between_batches() {
+    use kc::prelude::*;
+    let mut m = Model::sequential(vec![
+        Box::new(Input::with_shape(&[None, Some(2)]).batch_size(4)),
+        Box::new(LSTM::new(3).stateful(true)),
+        Box::new(Dense::new(1)),
+    ]);
+    m.compile(Compile::new().optimizer("sgd").loss("mse").jit_compile(JitCompile::On(Target::Xla))).unwrap();
+    let x = Tensor::from_f32(&[4, 5, 2], (0..40).map(|i| (i as f32 * 0.3).sin()).collect()).unwrap();
+    let p1 = m.predict(&x, 4).unwrap().to_f64_vec().unwrap();
+    let p2 = m.predict(&x, 4).unwrap().to_f64_vec().unwrap();
+    assert!(p1.iter().zip(&p2).any(|(a, b)| (a - b).abs() > 1e-4), "the second call starts from the first's states: {p1:?} {p2:?}");
+    m.reset_states().unwrap();
+    let p3 = m.predict(&x, 4).unwrap().to_f64_vec().unwrap();
+    close_vec("after reset_states", &p3, &p1, 1e-6, 1e-6);
+    // eagerly, the same numbers
+    m.reset_states().unwrap();
+    let e1 = m.call(&x, false).unwrap().to_f64_vec().unwrap();
+    close_vec("eager = predict", &e1, &p1, 1e-5, 1e-6);
+    let y = Tensor::zeros(DType::F32, &[8, 1]).unwrap();
+    let x8 = ops::concatenate(&[x.clone(), x.clone()], 0).unwrap();
+    m.reset_states().unwrap();
+    m.fit(&x8, &y, Fit::new().batch_size(4).epochs(1).shuffle(false).verbose(0)).unwrap();
+    // trained, the states still carry over
+    m.reset_states().unwrap();
+    let q1 = m.predict(&x, 4).unwrap().to_f64_vec().unwrap();
+    let q2 = m.predict(&x, 4).unwrap().to_f64_vec().unwrap();
+    assert!(q1.iter().zip(&q2).any(|(a, b)| (a - b).abs() > 1e-4), "{q1:?} {q2:?}");
+}
+
+/// Keras's automatic names for the recurrent classes, and a Bidirectional's copies take
+/// none.
+#[test]
+fn recurrent_layers_are_named_as_in_keras() {
+    let data = load("layers_rnn.json");
+    layers::clear_session();
+    let made: Vec<Box<dyn Layer>> = vec![
+        Box::new(kc::layers::SimpleRNN::new(1)),
+        Box::new(kc::layers::LSTM::new(1)),
+        Box::new(kc::layers::LSTM::new(1)),
+        Box::new(kc::layers::GRU::new(1)),
+        Box::new(kc::layers::SimpleRNNCell::new(1)),
+        Box::new(kc::layers::LSTMCell::new(1)),
+        Box::new(kc::layers::GRUCell::new(1)),
+        Box::new(kc::layers::RNN::new(kc::layers::LSTMCell::new(1))),
+        Box::new(kc::layers::Bidirectional::new(kc::layers::GRU::new(1))),
+        Box::new(kc::layers::TimeDistributed::new(kc::layers::Dense::new(1))),
+        Box::new(kc::layers::Masking::new()),
+    ];
+    let names: Vec<&str> = made.iter().map(|l| l.name()).collect();
+    let classes: Vec<&str> = made.iter().map(|l| l.class_name()).collect();
+    let want = |k: &str| -> Vec<String> { data["names"][k].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect() };
+    assert_eq!(names, want("names"));
+    assert_eq!(classes, want("classes"));
+    assert_eq!(Layer::name(&kc::layers::GRU::new(1)), "gru_2", "the Bidirectional's forward/backward copies take no automatic name");
+}
+
+fn thousands(n: u64) -> String {
+    let d = n.to_string();
+    d.chars().enumerate().fold(String::new(), |mut acc, (i, c)| {
+        if i > 0 && (d.len() - i) % 3 == 0 {
+            acc.push(',');
+        }
+        acc.push(c);
+        acc
+    })
+}
+
+/// `summary()` of an RNN model with a symbolic sequence length has Keras's rows
+/// (names, output shapes with `None` for the time axis, parameter counts) and total.
+#[test]
+fn rnn_model_summary_matches_keras() {
+    use kc::prelude::*;
+    let data = load("layers_rnn.json");
+    layers::clear_session();
+    let mut m = Model::sequential(vec![
+        Box::new(Input::with_shape(&[None, Some(8)])),
+        Box::new(Masking::new()),
+        Box::new(Bidirectional::new(LSTM::new(16).return_sequences(true))),
+        Box::new(GRU::new(8).return_sequences(true)),
+        Box::new(TimeDistributed::new(Dense::new(4))),
+        Box::new(SimpleRNN::new(5)),
+        Box::new(Dense::new(1)),
+    ]);
+    let s = m.summary().unwrap();
+    for row in data["summary"]["rows"].as_array().unwrap() {
+        let label = format!("{} ({})", row["name"].as_str().unwrap(), row["class_name"].as_str().unwrap());
+        let dims: Vec<String> = row["output_shape"].as_array().unwrap().iter().map(|d| d.as_u64().map(|v| v.to_string()).unwrap_or("None".into())).collect();
+        let shape = format!("({})", dims.join(", "));
+        let line = s.lines().find(|l| l.contains(&format!("│ {label} "))).unwrap_or_else(|| panic!("no row for {label}:\n{s}"));
+        let cells: Vec<&str> = line.split('│').map(str::trim).collect();
+        assert_eq!((cells[2], cells[3]), (shape.as_str(), thousands(row["params"].as_u64().unwrap()).as_str()), "{label}:\n{s}");
+    }
+    assert_eq!(m.count_params() as u64, data["summary"]["total"].as_u64().unwrap());
+}
+
+/// A Functional model with an LSTM's states (`return_state`) feeding a GRU's initial
+/// state: Keras's layers and parameter counts, a list of output shapes in the summary,
+/// and it trains on two sequence lengths with one trace.
+#[test]
+fn functional_models_pass_states_between_recurrent_layers() {
+    use kc::prelude::*;
+    let data = load("layers_rnn.json");
+    layers::clear_session();
+    let input = Input::with_shape(&[None, Some(4)]);
+    let inp = input.tensor();
+    let lstm = Shared::new(LSTM::new(6).return_sequences(true).return_state(true));
+    let outs = lstm.call(&[inp.clone()]).unwrap();
+    let h = Shared::new(Dense::new(3)).call1(&outs[1]).unwrap();
+    let out = Shared::new(GRU::new(3)).call(&[outs[0].clone(), h]).unwrap().remove(0);
+    let mut m = Model::functional(&[inp], &[out, outs[2].clone()]).unwrap();
+    let s = m.summary().unwrap();
+    for row in data["functional"]["rows"].as_array().unwrap() {
+        let label = format!("{} ({})", row["name"].as_str().unwrap(), row["class_name"].as_str().unwrap());
+        let line = s.lines().find(|l| l.contains(&format!("│ {label} "))).unwrap_or_else(|| panic!("no row for {label}:\n{s}"));
+        let cells: Vec<&str> = line.split('│').map(str::trim).collect();
+        assert_eq!(cells[3], thousands(row["params"].as_u64().unwrap()), "{label}:\n{s}");
+    }
+    assert!(s.contains("[(None, None, 6), (None, 6), (None, 6)]"), "{s}");
+    assert_eq!(m.count_params() as u64, data["functional"]["total"].as_u64().unwrap());
+    m.compile(Compile::new().optimizer("adam").loss("mse")).unwrap();
+    for steps in [5, 9] {
+        let x = Tensor::from_f32(&[8, steps, 4], (0..8 * steps * 4).map(|i| (i as f32 * 0.1).cos()).collect()).unwrap();
+        let (y1, y2) = (Tensor::zeros(DType::F32, &[8, 3]).unwrap(), Tensor::zeros(DType::F32, &[8, 6]).unwrap());
+        m.fit(&x, [&y1, &y2], Fit::new().batch_size(4).verbose(0)).unwrap();
+    }
+    assert_eq!(m.trace_counts().train, 1);
+}
+
+#[test]
+fn recurrent_configs_round_trip() {
+    use kc::prelude::*;
+    let made: Vec<Box<dyn Layer>> = vec![
+        Box::new(LSTM::new(4).return_sequences(true).go_backwards(true).recurrent_activation("hard_sigmoid").dropout(0.2).seed(3).kernel_regularizer("l2")),
+        Box::new(GRU::new(3).reset_after(false).return_state(true).stateful(true).recurrent_constraint("non_neg")),
+        Box::new(SimpleRNN::new(2).activation("relu").use_bias(false).unroll(true).seed(9)),
+        Box::new(RNN::new(GRUCell::new(2).recurrent_dropout(0.5)).zero_output_for_mask(true)),
+        Box::new(Bidirectional::new(LSTM::new(2).return_sequences(true)).merge_mode(None)),
+        Box::new(Bidirectional::new(GRU::new(2)).backward_layer(SimpleRNN::new(3).go_backwards(true)).merge_mode(Some("sum"))),
+        Box::new(TimeDistributed::new(Dense::new(3).activation("tanh"))),
+        Box::new(Masking::new().mask_value(-1.0)),
+        Box::new(LSTMCell::new(3).unit_forget_bias(false)),
+    ];
+    for l in &made {
+        let c = l.get_config();
+        let back = layers::from_config(l.class_name(), &c).unwrap_or_else(|e| panic!("{}: {e}", l.class_name()));
+        assert_eq!(back.get_config(), c, "{} does not round-trip", l.class_name());
+    }
+    // Keras's config keys it cannot honour are errors
+    let mut c = LSTM::new(2).get_config();
+    c.insert("use_cudnn".into(), serde_json::json!(true));
+    assert!(layers::from_config("LSTM", &c).map(|_| ()).unwrap_err().to_string().contains("cuDNN"));
+    c.insert("time_major".into(), serde_json::json!(true));
+    assert!(layers::from_config("LSTM", &c).map(|_| ()).unwrap_err().to_string().contains("time_major"));
+}
+
+fn seq(shape: &[usize]) -> Tensor {
+    let n: usize = shape.iter().product();
+    Tensor::from_f32(shape, (0..n).map(|i| (i as f32 * 0.37).sin()).collect()).unwrap()
+}
+
+fn bools(shape: &[usize]) -> Tensor {
+    let n: usize = shape.iter().product();
+    Tensor::from_host(HostTensor::from_vec(shape.to_vec(), vec![true; n]).unwrap())
+}
+
+/// Bad input is an error that names the layer.
+#[test]
+fn bad_recurrent_input_is_an_error_naming_the_layer() {
+    use kc::prelude::*;
+    let cases: Vec<(Box<dyn Layer>, Vec<Tensor>, &[&str])> = vec![
+        (Box::new(LSTM::new(3)), vec![seq(&[2, 4])], &["expected ndim=3, found ndim=2", "(2, 4)"]),
+        (Box::new(GRU::new(3)), vec![seq(&[2, 4, 5, 1])], &["expected ndim=3, found ndim=4"]),
+        (Box::new(SimpleRNN::new(3)), vec![seq(&[2, 4, 5]).with_mask(Some(bools(&[2, 5])))], &["mask has shape (2, 5)", "(batch_size, timesteps) = (2, 4)"]),
+        (Box::new(LSTM::new(3)), vec![seq(&[2, 4, 5]).with_mask(Some(bools(&[2, 4, 1])))], &["mask has shape (2, 4, 1)"]),
+        (Box::new(LSTM::new(3)), vec![seq(&[2, 4, 5]), seq(&[2, 3])], &["initial_state", "2 state(s)", "1 initial state(s)"]),
+        (Box::new(GRU::new(3)), vec![seq(&[2, 4, 5]), seq(&[2, 4])], &["initial state 0 has shape (2, 4), expected (2, 3)"]),
+        (Box::new(LSTM::new(0)), vec![seq(&[2, 4, 5])], &["units", "got 0"]),
+        (Box::new(LSTM::new(2).recurrent_activation("sigmod")), vec![seq(&[2, 4, 5])], &["unknown activation `sigmod`"]),
+        (Box::new(LSTM::new(2).stateful(true)), vec![Input::with_shape(&[Some(4), Some(5)]).tensor()], &["stateful=True", "batch size must be static"]),
+        (Box::new(SimpleRNN::new(2).unroll(true)), vec![Input::with_shape(&[None, Some(5)]).tensor()], &["Cannot unroll a RNN if the time dimension is undefined"]),
+        (Box::new(Bidirectional::new(Dense::new(2))), vec![seq(&[2, 4, 5])], &["Bidirectional wraps a recurrent layer"]),
+        (Box::new(Bidirectional::new(LSTM::new(2)).merge_mode(Some("max"))), vec![seq(&[2, 4, 5])], &["Invalid merge mode. Received: max"]),
+        (Box::new(Bidirectional::new(LSTM::new(2)).backward_layer(LSTM::new(2))), vec![seq(&[2, 4, 5])], &["different `go_backwards`"]),
+        (
+            Box::new(Bidirectional::new(LSTM::new(2)).backward_layer(LSTM::new(2).go_backwards(true).return_sequences(true))),
+            vec![seq(&[2, 4, 5])],
+            &["same value for attribute \"return_sequences\""],
+        ),
+        (Box::new(Bidirectional::new(LSTM::new(2))), vec![seq(&[2, 4, 5]), seq(&[2, 2])], &["two halves"]),
+        (Box::new(TimeDistributed::new(Dense::new(2))), vec![seq(&[2, 4])], &["at least 3 dimensions", "(2, 4)"]),
+        (Box::new(TimeDistributed::new(Dense::new(2))), vec![seq(&[2, 4, 3]).with_mask(Some(bools(&[2])))], &["must be at least 2D"]),
+        (Box::new(TimeDistributed::new(Dense::new(2))), vec![seq(&[2, 4, 3]).with_mask(Some(bools(&[2, 5])))], &["incompatible with the input shape (2, 4, 3)"]),
+        (Box::new(TimeDistributed::new(Dropout::new(0.5).seed(1))), vec![seq(&[2, 4, 3])], &[]),
+    ];
+    for (mut layer, inputs, needles) in cases {
+        let training = needles.is_empty();
+        let e = match call(layer.as_mut(), &inputs, &CallCtx::new(training)) {
+            Ok(_) => panic!("{} accepted inputs {inputs:?}", layer.name()),
+            Err(e) => e.to_string(),
+        };
+        assert!(e.contains(&format!("layer \"{}\" ({})", layer.name(), layer.class_name())), "error does not name the layer: {e}");
+        for n in needles {
+            assert!(e.contains(n), "`{n}` not in: {e}");
+        }
+        if training {
+            assert!(e.contains("updates state while it runs"), "{e}");
+        }
+    }
+    // a built layer given other features
+    let mut l = LSTM::new(2);
+    call(&mut l, &[seq(&[1, 3, 4])], &CallCtx::new(false)).unwrap();
+    let e = call(&mut l, &[seq(&[1, 3, 5])], &CallCtx::new(false)).map(|_| ()).unwrap_err().to_string();
+    assert!(e.contains("expected axis -1 of input shape to have value 4") && e.contains("(1, 3, 5)"), "{e}");
+    // scan outside a layer on Input tensors
+    let x = Input::with_shape(&[None, Some(2)]).tensor();
+    let e = ops::scan(|c: &[Tensor], _: &[Tensor], _: &[Tensor]| Ok((c.to_vec(), vec![])), &[], &[x], &[], false).map(|_| ()).unwrap_err().to_string();
+    assert!(e.contains("inside a layer"), "{e}");
+}

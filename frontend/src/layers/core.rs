@@ -33,6 +33,9 @@ pub struct Input {
     built: bool,
     pub shape: Vec<Option<usize>>,
     pub dtype: DType,
+    /// A fixed batch size (Keras's `batch_size=`), which a stateful recurrent layer needs
+    /// to size its states; the traced steps keep a symbolic batch either way.
+    pub batch_size: Option<usize>,
 }
 
 impl Input {
@@ -41,10 +44,16 @@ impl Input {
     }
     /// A shape with unknown entries (`None`), e.g. a variable sequence length.
     pub fn with_shape(shape: &[Option<usize>]) -> Input {
-        Input { name: unique_name("input_layer"), built: false, shape: shape.to_vec(), dtype: DType::F32 }
+        Input { name: unique_name("input_layer"), built: false, shape: shape.to_vec(), dtype: DType::F32, batch_size: None }
     }
     pub fn dtype(mut self, d: DType) -> Input {
         self.dtype = d;
+        self
+    }
+    /// `keras.Input(shape, batch_size=b)`: the model is built for batches of `b` (what a
+    /// `stateful` recurrent layer needs); fit still traces its steps for any batch size.
+    pub fn batch_size(mut self, b: usize) -> Input {
+        self.batch_size = Some(b);
         self
     }
     /// `keras.Input(shape)`: the symbolic tensor a Functional model starts from, with a
@@ -76,7 +85,7 @@ impl Layer for Input {
         Ok(vec![x.clone()])
     }
     fn get_config(&self) -> Config {
-        let mut batch_shape = vec![serde_json::Value::Null];
+        let mut batch_shape = vec![self.batch_size.map(|b| json!(b)).unwrap_or(serde_json::Value::Null)];
         batch_shape.extend(self.shape.iter().map(|d| d.map(|v| json!(v)).unwrap_or(serde_json::Value::Null)));
         crate::config::config(&[
             ("batch_shape", json!(batch_shape)),

@@ -238,6 +238,15 @@ pub trait Layer {
     fn as_functional(&self) -> Option<&crate::models::Functional> {
         None
     }
+    /// Zero the states of the stateful recurrent layers in this layer (itself, or its
+    /// sublayers): Keras's `reset_states`. Others have none; the default asks the
+    /// sublayers.
+    fn reset_states(&self) -> Result<()> {
+        for l in self.layers() {
+            l.reset_states()?;
+        }
+        Ok(())
+    }
     /// `Some` for a recurrent layer (what `Bidirectional` wraps).
     fn as_recurrent(&mut self) -> Option<&mut dyn rnn::RecurrentLayer> {
         None
@@ -337,6 +346,15 @@ pub fn unique_name(base: &str) -> String {
         *k += 1;
         name
     })
+}
+
+/// Run `f` without letting it use up automatic names: a layer made from a config that
+/// names it takes no automatic name in Keras, so the next `LSTM::new` is still `lstm_1`.
+pub(crate) fn keeping_names<R>(f: impl FnOnce() -> R) -> R {
+    let saved = NAMES.with(|n| n.borrow().clone());
+    let r = f();
+    NAMES.with(|n| *n.borrow_mut() = saved);
+    r
 }
 
 /// Forget the automatic-name counters (`keras.backend.clear_session`).

@@ -121,7 +121,12 @@ const GLOBAL_POOL_KEYS: &[&str] = &["data_format", "keepdims"];
 
 /// A layer from its Keras class name and config (`name` included).
 pub fn from_config(class_name: &str, cfg: &Config) -> Result<Box<dyn Layer>> {
-    check(class_name, cfg)?(cfg)
+    let build = check(class_name, cfg)?;
+    // a named layer's inner layers take Keras's names without using up automatic ones
+    match cfg.get("name") {
+        Some(Value::String(n)) if !n.is_empty() => keeping_names(|| build(cfg)),
+        _ => build(cfg),
+    }
 }
 
 /// The checks every config goes through (a known class, known keys, the base keys'
@@ -254,7 +259,11 @@ fn input_layer(c: &Config) -> Result<Box<dyn Layer>> {
             crate::bail!("InputLayer: `{key}=True` inputs are not supported");
         }
     }
-    boxed(c, Input::with_shape(&dims).dtype(dtype))
+    let mut input = Input::with_shape(&dims).dtype(dtype);
+    if let Some(b) = shape.first().and_then(Value::as_u64) {
+        input = input.batch_size(b as usize);
+    }
+    boxed(c, input)
 }
 
 fn dense(c: &Config) -> Result<Box<dyn Layer>> {

@@ -117,4 +117,7 @@ impl Layer for Shared {
     fn weights(&self) -> Vec<Variable> {
         self.inner.try_borrow().map(|l| l.weights()).unwrap_or_default()
     }
+    fn reset_states(&self) -> Result<()> {
+        self.with(|l| l.reset_states())?
+    }
 }

@@ -100,7 +100,7 @@ impl Functional {
                 if seen.iter().any(|l| l.same(layer)) {
                     continue;
                 }
-                let shape = outputs.first().map(|v| keras_shape(&self.graph.value_type(*v).shape.0)).unwrap_or_default();
+                let shape = super::summary::output_shapes(&outputs.iter().map(|v| self.graph.value_type(*v).shape.0).collect::<Vec<_>>());
                 let params = layer.weights().iter().map(|w| w.num_elements()).sum();
                 seen.push(layer.clone());
                 rows.push((format!("{} ({})", layer.name(), layer.class_name()), shape, params));
@@ -189,5 +189,11 @@ impl Layer for Functional {
     }
     fn as_functional(&self) -> Option<&Functional> {
         Some(self)
+    }
+    fn reset_states(&self) -> Result<()> {
+        for l in self.layers() {
+            l.reset_states()?;
+        }
+        Ok(())
     }
 }

@@ -101,8 +101,10 @@ impl Model {
         if let Some(f) = self.net.as_functional() {
             return f.input_types().into_iter().next();
         }
-        let (shape, dtype) = self.net.as_sequential()?.input_spec()?;
-        let mut dims = vec![Dim::sym("N")];
+        let seq = self.net.as_sequential()?;
+        let batch = seq.layers.first().and_then(|l| l.as_input()).and_then(|i| i.batch_size);
+        let (shape, dtype) = seq.input_spec()?;
+        let mut dims = vec![batch.map(|b| Dim::Known(b as u64)).unwrap_or_else(|| Dim::sym("N"))];
         let mut unknown = 0;
         dims.extend(shape.iter().map(|d| match d {
             Some(n) => Dim::Known(*n as u64),
@@ -160,6 +162,10 @@ impl Model {
     }
     pub fn non_trainable_weights(&self) -> Vec<Variable> {
         self.net.non_trainable_weights()
+    }
+    /// Zero the states of every stateful recurrent layer (Keras's `reset_states`).
+    pub fn reset_states(&self) -> Result<()> {
+        self.net.reset_states()
     }
     pub fn count_params(&self) -> usize {
         self.weights().iter().map(|w| w.num_elements()).sum()

@@ -5,6 +5,15 @@ use crate::graph::Graph;
 use crate::layers::{invoke, CallCtx};
 
 
+/// A layer's output shapes as Keras's summary writes them: one shape, or a list of them
+/// (`[(None, None, 6), (None, 6), (None, 6)]`) for a layer with several outputs.
+pub(crate) fn output_shapes(outs: &[Vec<kc_ir::Dim>]) -> String {
+    match outs {
+        [one] => crate::layers::keras_shape(one),
+        many => format!("[{}]", many.iter().map(|d| crate::layers::keras_shape(d)).collect::<Vec<_>>().join(", ")),
+    }
+}
+
 fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
@@ -55,7 +64,7 @@ impl Model {
                 if l.class_name() == "InputLayer" {
                     continue;
                 }
-                let shape = x.first().map(|t| crate::layers::keras_shape(&t.dims())).unwrap_or_default();
+                let shape = output_shapes(&x.iter().map(|t| t.dims()).collect::<Vec<_>>());
                 let params = l.weights().iter().map(|w| w.num_elements()).sum();
                 rows.push((format!("{} ({})", l.name(), l.class_name()), shape, params));
             }

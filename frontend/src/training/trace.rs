@@ -302,7 +302,7 @@ impl Model {
         let xt = &self.general_inputs(xt);
         let g = Graph::new();
         let _active = g.activate();
-        let (_, outs, _) = self.trace_forward(&g, xt, false)?;
+        let (_, outs, cx) = self.trace_forward(&g, xt, false)?;
         let yt = &general_targets(yt, &outs);
         let ys: Vec<Tensor> = yt.iter().enumerate().map(|(i, t)| g.input(&format!("y{i}"), t.clone())).collect();
         let sw = swt.as_ref().map(|t| g.input("sw", t.clone()));
@@ -310,7 +310,9 @@ impl Model {
         let (loss, each) = Self::total_loss(c, &ys, &outs, sw.as_ref())?;
         let mut logged = vec![loss];
         logged.extend(each);
-        let assigns = Self::metric_updates(c, &ys, &outs, sw.as_ref())?;
+        let mut assigns = Self::metric_updates(c, &ys, &outs, sw.as_ref())?;
+        // state an inference call moves (a stateful recurrent layer's states)
+        assigns.extend(cx.take_updates());
         let target = c.target;
         let general = (xt.clone(), yt.clone(), swt.clone());
         Ok((general, Step::build(&g, "test_step", &logged, assigns, target)?))
@@ -323,12 +325,14 @@ impl Model {
         }
         let xt = self.general_inputs(xt);
         let g = Graph::new();
-        let (_, outs, _) = self.trace_forward(&g, &xt, false)?;
+        let (_, outs, cx) = self.trace_forward(&g, &xt, false)?;
         let target = match &self.compiled {
             Some(c) => c.target,
             None => super::JitCompile::Auto.resolve()?.0,
         };
-        Ok((xt, Step::build(&g, "predict_step", &outs, Vec::new(), target)?))
+        // state an inference call moves (a stateful recurrent layer's states)
+        let updates = cx.take_updates();
+        Ok((xt, Step::build(&g, "predict_step", &outs, updates, target)?))
     }
 
     /// The train step for this signature (traced on first use, or when it is not an

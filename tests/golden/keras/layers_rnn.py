@@ -16,6 +16,12 @@ training: their seed generators are reset to [seed, 0] before the call (a Keras 
 draws its dropout masks on every call, an inference call included; kc only when
 training), so the golden is the layer's first draw.
 
+`stateful`: a stateful layer (batch 3) called on the first two steps, then on the
+rest (its states carried over: the outputs and the states after), then reset and called
+on the rest again. `names`: Keras's automatic names for the new classes. `summary`: an
+RNN model's rows (name, class, output shape, parameters); `functional`: a Functional
+model with initial states and `return_state`, its layers and parameter counts.
+
 A pipeline is a small Sequential (Masking or Embedding(mask_zero) feeding recurrent
 layers, so the mask flows between layers): `layers` (class, config), its weights in
 `model.get_weights()` order, the input, the output and the gradients as above.
@@ -289,6 +295,56 @@ def pipeline_cases(xm):
                                                                        layers.SimpleRNN(U, return_sequences=True), layers.Dense(2)]), ids)
 
 
+stateful = []
+
+
+def stateful_cases():
+    """A stateful layer called on two halves of a sequence, then reset."""
+    for layer in [layers.LSTM(U, stateful=True, return_sequences=True), layers.GRU(U, stateful=True),
+                  layers.SimpleRNN(U, stateful=True, go_backwards=True)]:
+        a, b = x[:, :2], x[:, 2:]
+        layer(a)
+        layer.set_weights(random_weights(layer))
+        layer.reset_state()
+        y1 = layer(a)
+        y2 = layer(b)
+        states = [np.asarray(v.value) for v in layer.states]
+        layer.reset_state()
+        y3 = layer(b)
+        stateful.append({"class_name": type(layer).__name__, "config": config(layer), "inputs": [arr(a), arr(b)],
+                         "weights": [arr(w) for w in layer.get_weights()], "outputs": [arr(y1), arr(y2), arr(y3)],
+                         "states": [arr(v) for v in states]})
+
+
+def naming_and_summary():
+    """Keras's automatic names for the new classes, and an RNN model's summary rows."""
+    keras.utils.clear_session()
+    made = [layers.SimpleRNN(1), layers.LSTM(1), layers.LSTM(1), layers.GRU(1), layers.SimpleRNNCell(1), layers.LSTMCell(1),
+            layers.GRUCell(1), layers.RNN(layers.LSTMCell(1)), layers.Bidirectional(layers.GRU(1)), layers.TimeDistributed(layers.Dense(1)),
+            layers.Masking()]
+    names = {"names": [l.name for l in made], "classes": [type(l).__name__ for l in made]}
+    keras.utils.clear_session()
+    model = keras.Sequential([
+        keras.Input((None, 8)),
+        layers.Masking(),
+        layers.Bidirectional(layers.LSTM(16, return_sequences=True)),
+        layers.GRU(8, return_sequences=True),
+        layers.TimeDistributed(layers.Dense(4)),
+        layers.SimpleRNN(5),
+        layers.Dense(1),
+    ])
+    rows = [{"name": l.name, "class_name": type(l).__name__, "output_shape": list(l.output.shape),
+             "params": int(l.count_params())} for l in model.layers]
+    keras.utils.clear_session()
+    inp = keras.Input((None, 4))
+    seq, h, c = layers.LSTM(6, return_sequences=True, return_state=True)(inp)
+    out = layers.GRU(3)(seq, initial_state=[layers.Dense(3)(h)])
+    fmodel = keras.Model(inp, [out, c])
+    frows = [{"name": l.name, "class_name": type(l).__name__, "params": int(l.count_params())} for l in fmodel.layers]
+    return {"names": names, "summary": {"rows": rows, "total": int(model.count_params())},
+            "functional": {"rows": frows, "total": int(fmodel.count_params())}}
+
+
 if __name__ == "__main__":
     simple_rnn_cases()
     lstm_cases()
@@ -298,8 +354,10 @@ if __name__ == "__main__":
     time_distributed_cases()
     xm = masking_cases()
     pipeline_cases(xm)
+    stateful_cases()
+    extra = naming_and_summary()
     path = os.path.join(OUT, "layers_rnn.json")
     with open(path, "w") as fh:
-        json.dump({"cases": cases, "pipelines": pipelines}, fh, separators=(",", ":"))
+        json.dump({"cases": cases, "pipelines": pipelines, "stateful": stateful, **extra}, fh, separators=(",", ":"))
         fh.write("\n")
     print(f"wrote {path} ({os.path.getsize(path)} bytes, {len(cases)} cases, {len(pipelines)} pipelines)")

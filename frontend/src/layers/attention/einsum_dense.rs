@@ -367,7 +367,22 @@ impl Layer for EinsumDense {
     }
 }
 
-named!(EinsumDense);
+impl EinsumDense {
+    /// Set the layer's name (Keras's `name=`); it is also its weights' path prefix.
+    pub fn name(mut self, n: &str) -> EinsumDense {
+        if self.path == self.name {
+            self.path = n.to_string();
+        }
+        self.name = n.to_string();
+        self
+    }
+}
+
+impl crate::layers::Named for EinsumDense {
+    fn with_name(self, n: &str) -> EinsumDense {
+        self.name(n)
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -409,6 +409,9 @@ impl<C: RnnCell> Layer for Recurrent<C> {
     fn get_config(&self) -> Config {
         self.config()
     }
+    fn reset_states(&self) -> Result<()> {
+        Recurrent::reset_states(self)
+    }
     fn as_recurrent(&mut self) -> Option<&mut dyn RecurrentLayer> {
         Some(self)
     }

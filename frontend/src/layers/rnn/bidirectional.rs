@@ -50,11 +50,10 @@ impl Bidirectional {
         let base = layer.name().to_string();
         let fwd_name = format!("forward_{}", base.strip_prefix("forward_").unwrap_or(&base));
         let bwd_name = format!("backward_{}", base.strip_prefix("backward_").unwrap_or(&base));
-        let (return_sequences, return_state) = match layer.as_recurrent() {
-            Some(r) => (r.return_sequences(), r.return_state()),
-            None => (false, false),
+        let (return_sequences, return_state, mut copy_error) = match layer.as_recurrent() {
+            Some(r) => (r.return_sequences(), r.return_state(), None),
+            None => (false, false, Some(format!("Bidirectional wraps a recurrent layer (LSTM, GRU, SimpleRNN, RNN); {base:?} is a {}", layer.class_name()))),
         };
-        let mut copy_error = None;
         let forward = match copy_of(layer.as_ref(), |c| {
             c.insert("name".into(), json!(fwd_name));
         }) {
