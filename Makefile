@@ -12,12 +12,13 @@ FMNIST_FILES := train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CARGO ?= cargo
 
-.PHONY: help demo demo-cnn demo-transformer demo-ir keras-env test deps tools data build fmt clippy pjrt bench-peer
+.PHONY: help demo demo-cnn demo-transformer demo-lstm demo-ir keras-env test deps tools data build fmt clippy pjrt bench-peer
 
 help:
 	@echo "make demo   - train an MLP on Fashion-MNIST with kc's Keras API and print its metrics"
 	@echo "make demo-cnn - a small CNN on Fashion-MNIST (KC_CNN_TRAIN, KC_CNN_TEST, KC_CNN_EPOCHS)"
 	@echo "make demo-transformer - a small transformer classifier on synthetic token sequences (KC_TF_TRAIN, KC_TF_TEST, KC_TF_EPOCHS)"
+	@echo "make demo-lstm - an LSTM forecasting a synthetic daily time series (KC_LSTM_EPOCHS)"
 	@echo "make demo-ir - the nearest-centroid classifier written in kc IR, on Fashion-MNIST"
 	@echo "make test   - the whole test suite (installs what it needs)"
 	@echo "make tools  - optional extras (graphviz for rendered graphs)"
@@ -83,6 +84,11 @@ demo-cnn: data pjrt
 # LayerNormalization, Dense) on synthetic token sequences (examples/transformer_classifier.rs).
 demo-transformer: pjrt
 	$(CARGO) run --release --example transformer_classifier
+
+# An LSTM forecasting a synthetic time series; its sequence length is symbolic, so the
+# one traced step also serves longer windows (examples/timeseries_lstm.rs).
+demo-lstm: pjrt
+	$(CARGO) run --release --example timeseries_lstm
 
 # The first demo, kept: a nearest-centroid classifier written directly in kc IR.
 demo-ir: data build

@@ -478,3 +478,66 @@ fn bad_recurrent_input_is_an_error_naming_the_layer() {
     let e = ops::scan(|c: &[Tensor], _: &[Tensor], _: &[Tensor]| Ok((c.to_vec(), vec![])), &[], &[x], &[], false).map(|_| ()).unwrap_err().to_string();
     assert!(e.contains("inside a layer"), "{e}");
 }
+
+/// Keras's `MinimalRNNCell` example: a cell of one's own in `RNN(cell)`, run eagerly and
+/// traced (symbolic batch and time), against the loop written out by hand.
+#[test]
+fn a_cell_of_ones_own_runs_in_rnn() {
+    use kc::frontend::layers::RnnCell;
+    use kc::frontend::Variable;
+    struct MinimalRNNCell {
+        units: usize,
+        kernel: Option<Variable>,
+        recurrent: Option<Variable>,
+    }
+    impl RnnCell for MinimalRNNCell {
+        fn name(&self) -> &str {
+            "minimal_rnn_cell"
+        }
+        fn class_name(&self) -> &'static str {
+            "MinimalRNNCell"
+        }
+        fn state_size(&self) -> Vec<usize> {
+            vec![self.units]
+        }
+        fn output_size(&self) -> usize {
+            self.units
+        }
+        fn built(&self) -> bool {
+            self.kernel.is_some()
+        }
+        fn build_cell(&mut self, input_dim: usize, path: &str) -> kc::frontend::Result<()> {
+            let init = |r: usize, c: usize, k: f32| HostTensor::from_vec(vec![r, c], (0..r * c).map(|i| ((i as f32 + k) * 0.7).sin() * 0.5).collect()).unwrap();
+            self.kernel = Some(Variable::new(format!("{path}/kernel"), init(input_dim, self.units, 0.0), true));
+            self.recurrent = Some(Variable::new(format!("{path}/recurrent_kernel"), init(self.units, self.units, 3.0), true));
+            Ok(())
+        }
+        fn weights(&self) -> Vec<Variable> {
+            self.kernel.iter().chain(&self.recurrent).cloned().collect()
+        }
+        fn step(&self, x: &Tensor, states: &[Tensor], _: &[Tensor]) -> kc::frontend::Result<(Tensor, Vec<Tensor>)> {
+            let h = ops::matmul(x, &self.kernel.as_ref().unwrap().tensor())?;
+            let out = ops::add(&h, &ops::matmul(&states[0], &self.recurrent.as_ref().unwrap().tensor())?)?;
+            Ok((out.clone(), vec![out]))
+        }
+    }
+    let mut layer = kc::layers::RNN::new(MinimalRNNCell { units: 3, kernel: None, recurrent: None }).return_sequences(true);
+    let x = seq(&[2, 4, 5]);
+    let y = call(&mut layer, std::slice::from_ref(&x), &CallCtx::new(false)).unwrap().remove(0);
+    assert_eq!(Layer::weights(&layer).iter().map(|w| w.path()).collect::<Vec<_>>(), ["rnn/minimal_rnn_cell/kernel", "rnn/minimal_rnn_cell/recurrent_kernel"]);
+    // by hand
+    let (k, rk) = (Layer::weights(&layer)[0].tensor(), Layer::weights(&layer)[1].tensor());
+    let mut h = Tensor::zeros(DType::F32, &[2, 3]).unwrap();
+    let mut want = Vec::new();
+    for t in 0..4 {
+        let xt = ops::squeeze(&ops::slice_axis(&x, 1, t, t + 1).unwrap(), Some(1)).unwrap();
+        h = ops::add(&ops::matmul(&xt, &k).unwrap(), &ops::matmul(&h, &rk).unwrap()).unwrap();
+        want.push(h.clone());
+    }
+    let want = ops::stack(&want, 1).unwrap().to_f64_vec().unwrap();
+    close_vec("eager", &y.to_f64_vec().unwrap(), &want, 1e-6, 1e-6);
+    let r = Tensor::from_f32(&[2, 4, 3], vec![1.0; 24]).unwrap();
+    let t = traced(&mut layer, std::slice::from_ref(&x), None, std::slice::from_ref(&r), false);
+    close_vec("traced", &t.outputs[0].to_f64_vec().unwrap(), &want, 1e-6, 1e-6);
+    assert!(t.grad_weights.iter().all(|g| g.to_f64_vec().unwrap().iter().any(|v| *v != 0.0)));
+}

@@ -126,11 +126,57 @@ fn accumulate(r: &mut Region, ct: &mut HashMap<Value, Value>, v: Value, g: Value
         return Err(Error::ty(format!("internal: a gradient rule produced a {got} cotangent for a {want} value")));
     }
     let sum = match ct.get(&v) {
-        Some(&prev) => Emit::new(r).add(prev, g)?,
+        Some(&prev) => add_cotangents(r, prev, g)?,
         None => g,
     };
     ct.insert(v, sum);
     Ok(())
+}
+
+/// `a + b`. When one of them is zero outside a window — `dynamic_update_slice(zeros, u,
+/// start...)`, the cotangent of a `dynamic_slice` — only that window is added:
+/// `dynamic_update_slice(a, dynamic_slice(a, start...) + u, start...)` (both clamp the
+/// start the same way). A loop reading one step of a sequence per iteration then
+/// accumulates the sequence's cotangent in O(step) per iteration, not O(sequence).
+fn add_cotangents(r: &mut Region, a: Value, b: Value) -> Result<Value> {
+    for (acc, one_hot) in [(a, b), (b, a)] {
+        if let Some((u, starts)) = window_of_zeros(r, one_hot) {
+            let ut = r.value_type(u).clone();
+            let sizes: Vec<i64> = ut.shape.0.iter().map(|d| d.known().map(|n| n as i64).unwrap_or(-1)).collect();
+            let mut operands = vec![acc];
+            operands.extend(&starts);
+            let old = r.push1(OpKind::DynamicSlice, &operands, kc_ir::attrs(&[("sizes", kc_ir::Attr::Ints(sizes))]))?;
+            let new = Emit::new(r).add(old, u)?;
+            let mut operands = vec![acc, new];
+            operands.extend(&starts);
+            return r.push1(OpKind::DynamicUpdateSlice, &operands, Attrs::new());
+        }
+    }
+    Emit::new(r).add(a, b)
+}
+
+/// `dynamic_update_slice(broadcast(0), u, start...)`: `u` and the starts.
+fn window_of_zeros(r: &Region, v: Value) -> Option<(Value, Vec<Value>)> {
+    let node = r.node(v.node);
+    if node.op != OpKind::DynamicUpdateSlice {
+        return None;
+    }
+    let ops = r.operands(v.node);
+    let base = r.node(ops[0].node);
+    let zero_scalar = |n: &kc_ir::Node| {
+        n.op == OpKind::Constant
+            && match n.attrs.get("value") {
+                Some(kc_ir::Attr::Literal(kc_ir::LiteralData::Float(x))) => x.iter().all(|&x| x == 0.0),
+                _ => false,
+            }
+    };
+    let zeros = zero_scalar(base) || (base.op == OpKind::BroadcastInDim && zero_scalar(r.node(r.operands(ops[0].node)[0].node)));
+    // a symbolic dim of the update must be the operand's whole dim for the slice back
+    let whole = {
+        let (ut, at) = (r.value_type(ops[1]), r.value_type(ops[0]));
+        ut.shape.0.iter().zip(&at.shape.0).all(|(u, a)| u.known().is_some() || u == a)
+    };
+    (zeros && whole).then(|| (ops[1], ops[2..].to_vec()))
 }
 
 fn describe_producer(r: &Region, v: Value) -> String {

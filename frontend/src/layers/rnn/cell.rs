@@ -34,12 +34,17 @@ pub trait RnnCell {
     /// penalties to `cx` and return the constants the steps need (the dropout masks of a
     /// training call, drawn once per call as Keras does). `x0` is the first step's input,
     /// `h0` the first state.
-    fn prepare(&mut self, x0: &Tensor, h0: &Tensor, cx: &CallCtx) -> Result<Vec<Tensor>>;
+    fn prepare(&mut self, x0: &Tensor, h0: &Tensor, cx: &CallCtx) -> Result<Vec<Tensor>> {
+        let _ = (x0, h0, cx);
+        Ok(Vec::new())
+    }
     /// One step: the input `(batch, features)`, the states, the constants from
     /// `prepare`; returns the output and the new states.
     fn step(&self, x: &Tensor, states: &[Tensor], consts: &[Tensor]) -> Result<(Tensor, Vec<Tensor>)>;
     /// The cell's constructor arguments (Keras's `get_config` minus the base keys).
-    fn cell_config(&self) -> Config;
+    fn cell_config(&self) -> Config {
+        Config::new()
+    }
     /// The full config of the cell as a layer (`name`, `trainable`, `dtype` too).
     fn get_config(&self) -> Config {
         let mut c = crate::layers::base_config(self.name());
