@@ -23,7 +23,7 @@ help:
 	@echo "make test   - the whole test suite (installs what it needs)"
 	@echo "make tools  - optional extras (graphviz for rendered graphs)"
 	@echo "make pjrt   - the OpenXLA CPU PJRT plugin (PyPI xla-cpu-pjrt) into $(PJRT_DIR)"
-	@echo "make bench-peer - kc against real Keras 3 (JAX) on the same models, alternately (PEER_TORCH=1 adds torch)"
+	@echo "make bench-peer - kc against real Keras 3 (JAX) on the same models, alternately (MODELS=mlp,cnn ROUNDS=3 LOWERINGS=interp,xla; PEER_TORCH=1 adds torch)"
 
 # Install missing Debian packages; quiet and quick when everything is present.
 deps:
@@ -113,7 +113,10 @@ clippy:
 # kc and Keras 3 side by side (bench/peer/README.md): builds kc, makes the Keras venv,
 # then alternates `kc bench` and the Keras script ROUNDS times and prints the ratios.
 ROUNDS ?= 3
-bench-peer: data keras-env
+MODELS ?= mlp,cnn
+LOWERINGS ?= interp,xla
+bench-peer: data keras-env pjrt
 	$(CARGO) build --release --bin kc
 	@if [ "$(PEER_TORCH)" = 1 ]; then .deps/keras-venv/bin/python -c "import torch" 2>/dev/null || .deps/keras-venv/bin/pip install -q torch; fi
-	.deps/keras-venv/bin/python bench/peer/compare.py --kc target/release/kc --rounds $(ROUNDS) --json target/bench-peer.json
+	.deps/keras-venv/bin/python bench/peer/compare.py --kc target/release/kc --rounds $(ROUNDS) \
+	  --models $(MODELS) --lowerings $(LOWERINGS) --json target/bench-peer.json

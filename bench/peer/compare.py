@@ -53,7 +53,7 @@ def main():
                     results.setdefault((model, row["lowering"]), []).append(row)
         print(f"round {r + 1}/{a.rounds} done", file=sys.stderr)
     print(f"kc vs Keras 3: mode {a.mode}, batch {a.batch}, {a.steps} timed steps per run, median of {a.rounds} alternating rounds")
-    print(f"{'model':<8} {'runner':<18} {'median ms':>10} {'p90 ms':>9} {'compile ms':>11} {'peak MiB':>9} {'vs keras-jax':>13}")
+    print(f"{'model':<18} {'runner':<18} {'median ms':>10} {'p90 ms':>9} {'compile ms':>11} {'peak MiB':>9} {'vs keras-jax':>13}")
     summary = []
     for model in a.models.split(","):
         base = results.get((model, "keras-jax"), [])
@@ -64,7 +64,7 @@ def main():
             ok = [x for x in rows if "median_ms" in x and not x.get("error")]
             if not ok:
                 err = rows[-1].get("error", "no measurement")
-                print(f"{model:<8} {runner:<18} {err}")
+                print(f"{model:<18} {runner:<18} {err}")
                 summary.append({"model": model, "runner": runner, "error": err})
                 continue
             med = statistics.median(x["median_ms"] for x in ok)
@@ -72,7 +72,7 @@ def main():
             comp = statistics.median(x["compile_ms"] for x in ok)
             rss = max(x["peak_rss_mb"] for x in ok)
             ratio = med / base_med if base_med else float("nan")
-            print(f"{model:<8} {runner:<18} {med:>10.3f} {p90:>9.3f} {comp:>11.1f} {rss:>9.1f} {ratio:>12.2f}x")
+            print(f"{model:<18} {runner:<18} {med:>10.3f} {p90:>9.3f} {comp:>11.1f} {rss:>9.1f} {ratio:>12.2f}x")
             summary.append({"model": model, "runner": runner, "median_ms": med, "p90_ms": p90, "compile_ms": comp, "peak_rss_mb": rss, "ratio_vs_keras_jax": ratio})
     if a.json:
         with open(a.json, "w") as f:

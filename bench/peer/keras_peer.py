@@ -90,8 +90,38 @@ def resnet_block(keras, jit):
     return m
 
 
-MODELS = {"mlp": mlp, "cnn": cnn, "resnet-block": resnet_block}
-SHAPES = {"mlp": (784,), "cnn": (28, 28, 1), "resnet-block": (28, 28, 1)}
+def lstm(keras, jit):
+    keras.utils.set_random_seed(1234)
+    m = keras.Sequential([keras.Input((28, 28)), keras.layers.LSTM(128), keras.layers.Dense(10)])
+    m.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        jit_compile=jit,
+    )
+    return m
+
+
+def transformer_block(keras, jit):
+    keras.utils.set_random_seed(1234)
+    L = keras.layers
+    x = keras.Input((28, 28))
+    h = L.Dense(64)(x)
+    a = L.MultiHeadAttention(4, 16)(h, h)
+    h = L.LayerNormalization()(L.Add()([h, a]))
+    f = L.Dense(64)(L.Dense(128, activation="relu")(h))
+    h = L.LayerNormalization()(L.Add()([h, f]))
+    logits = L.Dense(10)(L.GlobalAveragePooling1D()(h))
+    m = keras.Model(x, logits)
+    m.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        jit_compile=jit,
+    )
+    return m
+
+
+MODELS = {"mlp": mlp, "cnn": cnn, "resnet-block": resnet_block, "lstm": lstm, "transformer-block": transformer_block}
+SHAPES = {"mlp": (784,), "cnn": (28, 28, 1), "resnet-block": (28, 28, 1), "lstm": (28, 28), "transformer-block": (28, 28)}
 
 
 def measure(keras, model, mode, x, y, steps, warmup, jit):

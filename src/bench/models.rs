@@ -14,12 +14,19 @@ pub const MODELS: &[(&str, &str)] = &[
     ("mlp", "Fashion-MNIST MLP 784-512-256-10, ReLU, Adam, sparse categorical cross-entropy"),
     ("cnn", "Fashion-MNIST CNN: Conv2D 32 3x3 relu, MaxPooling2D, Conv2D 64 3x3 relu, MaxPooling2D, Flatten, Dense 10; Adam"),
     ("resnet-block", "a residual block on Fashion-MNIST: Conv2D 32 3x3 same + BN + relu stem, [Conv-BN-relu-Conv-BN] + skip, relu, GlobalAveragePooling2D, Dense 10; Adam"),
+    ("lstm", "Fashion-MNIST rows as a sequence (28 steps of 28 pixels): LSTM 128, Dense 10; Adam"),
+    (
+        "transformer-block",
+        "Fashion-MNIST rows as 28 tokens: Dense 64, [MultiHeadAttention 4x16 + skip, LayerNormalization, Dense 128 relu, Dense 64 + skip, LayerNormalization], GlobalAveragePooling1D, Dense 10; Adam",
+    ),
 ];
 
 pub enum Bench {
     Mlp,
     Cnn,
     ResnetBlock,
+    Lstm,
+    TransformerBlock,
     File(Module),
 }
 
@@ -85,6 +92,37 @@ fn resnet_block(jit: JitCompile) -> Result<Model> {
     Ok(m)
 }
 
+/// An LSTM reading an image row by row, as `bench/peer/keras_peer.py` builds it. Its
+/// loop is one IR `while`.
+fn lstm(jit: JitCompile) -> Result<Model> {
+    use kc_frontend::layers::LSTM;
+    set_random_seed(1234);
+    let mut m = Model::sequential(vec![Box::new(Input::new(&[28, 28])), Box::new(LSTM::new(128)), Box::new(Dense::new(10))]);
+    m.compile(Compile::new().optimizer(Adam::new(1e-3)).loss(Loss::from_name("sparse_categorical_crossentropy")?.from_logits(true)).jit_compile(jit))?;
+    Ok(m)
+}
+
+/// One post-norm transformer encoder block over an image's rows as tokens, as
+/// `bench/peer/keras_peer.py` builds it (no position embedding: Keras has no built-in
+/// layer for a learned one, and the block's cost does not depend on it).
+fn transformer_block(jit: JitCompile) -> Result<Model> {
+    use kc_frontend::layers::{Add, GlobalAveragePooling1D, LayerNormalization, MultiHeadAttention};
+    use kc_frontend::Shared;
+    set_random_seed(1234);
+    let x = Input::new(&[28, 28]).tensor();
+    let h = Shared::new(Dense::new(64)).call1(&x)?;
+    let a = Shared::new(MultiHeadAttention::new(4, 16)).call(&[h.clone(), h.clone()])?.remove(0);
+    let h = Shared::new(LayerNormalization::new()).call1(&Shared::new(Add::new()).call(&[h, a])?.remove(0))?;
+    let f = Shared::new(Dense::new(128).activation("relu")).call1(&h)?;
+    let f = Shared::new(Dense::new(64)).call1(&f)?;
+    let h = Shared::new(LayerNormalization::new()).call1(&Shared::new(Add::new()).call(&[h, f])?.remove(0))?;
+    let pooled = Shared::new(GlobalAveragePooling1D::new()).call1(&h)?;
+    let logits = Shared::new(Dense::new(10)).call1(&pooled)?;
+    let mut m = Model::functional(&[x], &[logits])?;
+    m.compile(Compile::new().optimizer(Adam::new(1e-3)).loss(Loss::from_name("sparse_categorical_crossentropy")?.from_logits(true)).jit_compile(jit))?;
+    Ok(m)
+}
+
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
 }
@@ -101,10 +139,12 @@ impl Bench {
             "mlp" => Ok(Bench::Mlp),
             "cnn" => Ok(Bench::Cnn),
             "resnet-block" => Ok(Bench::ResnetBlock),
+            "lstm" => Ok(Bench::Lstm),
+            "transformer-block" => Ok(Bench::TransformerBlock),
             _ => {
                 let names: Vec<&str> = MODELS.iter().map(|(n, _)| *n).collect();
                 Err(Error::msg(format!(
-                    "unknown model `{model}`; models are {} or a .kir file (lstm and transformer-block arrive with the layers they need)",
+                    "unknown model `{model}`; models are {} or a .kir file",
                     names.join(", ")
                 )))
             }
@@ -115,7 +155,7 @@ impl Bench {
     /// to compare.
     pub fn measure(&self, o: &Options, lowering: &str) -> Result<(Row, Vec<f64>)> {
         match self {
-            Bench::Mlp | Bench::Cnn | Bench::ResnetBlock => self.measure_model(o, lowering),
+            Bench::Mlp | Bench::Cnn | Bench::ResnetBlock | Bench::Lstm | Bench::TransformerBlock => self.measure_model(o, lowering),
             Bench::File(m) => measure_file(m, o, lowering),
         }
     }
@@ -125,6 +165,8 @@ impl Bench {
         let (x, mut m) = match self {
             Bench::Cnn => (kc_frontend::ops::reshape(&x, &[o.batch as i64, 28, 28, 1])?, cnn(jit(lowering)?)?),
             Bench::ResnetBlock => (kc_frontend::ops::reshape(&x, &[o.batch as i64, 28, 28, 1])?, resnet_block(jit(lowering)?)?),
+            Bench::Lstm => (kc_frontend::ops::reshape(&x, &[o.batch as i64, 28, 28])?, lstm(jit(lowering)?)?),
+            Bench::TransformerBlock => (kc_frontend::ops::reshape(&x, &[o.batch as i64, 28, 28])?, transformer_block(jit(lowering)?)?),
             _ => (x, mlp(jit(lowering)?)?),
         };
         let step = |m: &mut Model| -> Result<()> {

@@ -3,7 +3,7 @@ use crate::bench::{self, report, Options};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
-    /// A named model (`mlp`, `cnn`, `resnet-block`) or a .kir file (its `main` is run on random inputs).
+    /// A named model (`mlp`, `cnn`, `resnet-block`, `lstm`, `transformer-block`) or a .kir file (its `main` is run on random inputs).
     #[arg(long, default_value = "mlp")]
     pub model: String,
     /// Comma-separated lowerings: interp, xla, llvm, mlir, ptx (unavailable ones are

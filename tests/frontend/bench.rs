@@ -9,7 +9,7 @@ fn kc(args: &[&str]) -> (bool, String, String) {
 
 #[test]
 fn bench_reports_json_for_each_lowering() {
-    for model in ["mlp", "cnn", "examples/affine.kir"] {
+    for model in ["mlp", "cnn", "lstm", "transformer-block", "examples/affine.kir"] {
         let (ok, out, err) = kc(&["bench", "--model", model, "--lowering", "interp,xla,llvm", "--batch", "4", "--steps", "2", "--warmup", "1", "--json"]);
         assert!(ok, "{err}");
         let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
