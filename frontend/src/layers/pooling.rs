@@ -196,6 +196,14 @@ impl<const N: usize, const MAX: bool> Layer for GlobalPooling<N, MAX> {
         expect_rank(x, N + 2)?;
         let cf = channels_first(&self.data_format)?;
         let axes: Vec<i64> = ops::spatial_axes(x.rank(), cf).into_iter().map(|a| a as i64).collect();
+        // GlobalAveragePooling1D averages only the steps a Keras mask keeps (all masked:
+        // 0/0, as Keras); the other global pools ignore masks, as Keras's do
+        if let (1, false, Some(mask)) = (N, MAX, x.mask()) {
+            let m = ops::expand_dims(&ops::cast(mask, kc_ir::DType::Bool)?, if cf { 1 } else { 2 })?;
+            let kept = ops::where_(&m, x, 0.0)?;
+            let count = ops::sum(&ops::cast(&m, x.dtype())?, Some(&axes), self.keepdims)?;
+            return Ok(vec![ops::divide(&ops::sum(&kept, Some(&axes), self.keepdims)?, &count)?]);
+        }
         let y = if MAX { ops::max(x, Some(&axes), self.keepdims)? } else { ops::mean(x, Some(&axes), self.keepdims)? };
         Ok(vec![y])
     }

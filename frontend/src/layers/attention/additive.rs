@@ -104,7 +104,7 @@ impl Layer for AdditiveAttention {
         };
         let scores = ops::sum(&t, Some(&[-1]), false)?;
         let dropout = self.generator.as_ref().map(|g| (self.dropout, g));
-        Ok(outputs(apply_scores(&scores, &inp, self.use_causal_mask, dropout, cx)?, self.return_attention_scores))
+        Ok(outputs(apply_scores(&scores, &inp, self.use_causal_mask, dropout, cx)?, self.return_attention_scores, inp.query_mask.as_ref()))
     }
     fn weights(&self) -> Vec<Variable> {
         self.scale.iter().cloned().collect()

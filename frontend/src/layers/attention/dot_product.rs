@@ -112,7 +112,10 @@ pub(crate) fn dropout_generator(rate: f64, seed: Option<u32>, path: &mut Option<
 }
 
 /// `[output]` or `[output, scores]`.
-pub(crate) fn outputs((out, weights): (Tensor, Tensor), scores: bool) -> Vec<Tensor> {
+/// The call's outputs; the output keeps the query mask (Keras's `compute_mask` gives it
+/// to the first output only).
+pub(crate) fn outputs((out, weights): (Tensor, Tensor), scores: bool, query_mask: Option<&Tensor>) -> Vec<Tensor> {
+    let out = out.with_mask(query_mask.cloned());
     if scores {
         vec![out, weights]
     } else {
@@ -159,7 +162,7 @@ impl Layer for Attention {
             ops::multiply(&read(w, q)?, &ops::sum(&ops::tanh(&sum)?, Some(&[-1]), false)?)?
         };
         let dropout = self.generator.as_ref().map(|g| (self.dropout, g));
-        Ok(outputs(apply_scores(&scores, &inp, self.use_causal_mask, dropout, cx)?, self.return_attention_scores))
+        Ok(outputs(apply_scores(&scores, &inp, self.use_causal_mask, dropout, cx)?, self.return_attention_scores, inp.query_mask.as_ref()))
     }
     fn weights(&self) -> Vec<Variable> {
         self.scale.iter().chain(self.concat_score_weight.iter()).cloned().collect()

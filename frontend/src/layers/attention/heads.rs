@@ -168,12 +168,17 @@ macro_rules! heads_builders {
 pub(crate) use heads_builders;
 
 /// A call's tensors: `[query, value]`, `[query, value, key]` or `[query, value, key,
-/// attention_mask]` (Keras's `key` defaults to `value`).
+/// attention_mask]` (Keras's `key` defaults to `value`), and the Keras masks the query,
+/// value and key carry (Keras's `__call__` fills `query_mask`, `value_mask` and
+/// `key_mask` from them; the key's only when a key is given).
 pub(crate) struct HeadsInputs {
     pub query: Tensor,
     pub value: Tensor,
     pub key: Tensor,
     pub mask: Option<Tensor>,
+    pub query_mask: Option<Tensor>,
+    pub value_mask: Option<Tensor>,
+    pub key_mask: Option<Tensor>,
 }
 
 impl HeadsInputs {
@@ -203,7 +208,10 @@ impl HeadsInputs {
                 keras_shape(&key.dims())
             );
         }
-        Ok(HeadsInputs { query, value, key, mask: inputs.get(3).cloned() })
+        let query_mask = query.mask().cloned();
+        let value_mask = value.mask().cloned();
+        let key_mask = inputs.get(2).and_then(|k| k.mask().cloned());
+        Ok(HeadsInputs { query, value, key, mask: inputs.get(3).cloned(), query_mask, value_mask, key_mask })
     }
 }
 
@@ -237,8 +245,10 @@ pub(crate) fn sliding_window_mask(query: &Tensor, value: &Tensor, window: usize)
 }
 
 /// The mask of a call (Keras's `_compute_attention_mask`): the explicit
-/// `attention_mask` and-ed with the causal and sliding-window masks the layer asks for.
-pub(crate) fn combined_mask(args: &HeadsArgs, query: &Tensor, value: &Tensor, explicit: Option<&Tensor>) -> Result<Option<Tensor>> {
+/// `attention_mask` and-ed with the masks the query, value and key carry and the causal
+/// and sliding-window masks the layer asks for.
+pub(crate) fn combined_mask(args: &HeadsArgs, inp: &HeadsInputs) -> Result<Option<Tensor>> {
+    let (query, value) = (&inp.query, &inp.value);
     let mut auto: Option<Tensor> = None;
     let and = |m: Tensor, acc: Option<Tensor>| -> Result<Option<Tensor>> {
         Ok(Some(match acc {
@@ -246,13 +256,21 @@ pub(crate) fn combined_mask(args: &HeadsArgs, query: &Tensor, value: &Tensor, ex
             Some(a) => ops::logical_and(&a, &m)?,
         }))
     };
+    // Keras's `_compute_attention_mask`: the query's mask as (B, T, 1), the value's and
+    // the key's as (B, 1, S)
+    if let Some(m) = &inp.query_mask {
+        auto = and(ops::expand_dims(&as_bool(m)?, -1)?, auto)?;
+    }
+    for m in [&inp.value_mask, &inp.key_mask].into_iter().flatten() {
+        auto = and(ops::expand_dims(&as_bool(m)?, -2)?, auto)?;
+    }
     if args.use_causal_mask {
         auto = and(causal_mask(query, value)?, auto)?;
     }
     if let Some(w) = args.sliding_window {
         auto = and(sliding_window_mask(query, value, w)?, auto)?;
     }
-    let explicit = explicit.map(as_bool).transpose()?;
+    let explicit = inp.mask.as_ref().map(as_bool).transpose()?;
     match (explicit, auto) {
         (None, a) => Ok(a),
         (Some(e), None) => Ok(Some(e)),

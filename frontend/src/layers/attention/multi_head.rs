@@ -260,11 +260,12 @@ impl Layer for MultiHeadAttention {
         Ok(())
     }
     fn call(&mut self, inputs: &[Tensor], cx: &CallCtx) -> Result<Vec<Tensor>> {
-        let HeadsInputs { query, value, key, mask } = HeadsInputs::of(inputs, "MultiHeadAttention")?;
-        if query.rank() + 1 != self.rank || value.rank() + 1 != self.rank {
-            crate::bail!("MultiHeadAttention was built for inputs of rank {}, got query {} and value {}", self.rank - 1, keras_shape(&query.dims()), keras_shape(&value.dims()));
+        let inp = HeadsInputs::of(inputs, "MultiHeadAttention")?;
+        if inp.query.rank() + 1 != self.rank || inp.value.rank() + 1 != self.rank {
+            crate::bail!("MultiHeadAttention was built for inputs of rank {}, got query {} and value {}", self.rank - 1, keras_shape(&inp.query.dims()), keras_shape(&inp.value.dims()));
         }
-        let mask = combined_mask(&self.heads, &query, &value, mask.as_ref())?;
+        let mask = combined_mask(&self.heads, &inp)?;
+        let HeadsInputs { query, value, key, query_mask, .. } = inp;
         let (Some(qd), Some(kd), Some(vd), Some(od), Some(attend)) = (&mut self.query, &mut self.key, &mut self.value, &mut self.output, &self.attend) else {
             crate::bail!("not built")
         };
@@ -283,7 +284,8 @@ impl Layer for MultiHeadAttention {
         if let Some(g) = gate {
             out = ops::multiply(&out, &g)?;
         }
-        let out = invoke(od, &[out], cx)?.remove(0);
+        // the output keeps the query's mask (Keras sets it on the output, not the scores)
+        let out = invoke(od, &[out], cx)?.remove(0).with_mask(query_mask);
         Ok(if self.heads.return_attention_scores { vec![out, scores] } else { vec![out] })
     }
     fn weights(&self) -> Vec<Variable> {

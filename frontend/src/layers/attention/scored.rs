@@ -11,7 +11,8 @@ use crate::tensor::Tensor;
 
 /// A call's tensors: `[query, value]`, `[query, value, key]` or `[query, value, key,
 /// query_mask, value_mask]` (Keras's `inputs` list and `mask=[query_mask,
-/// value_mask]`; the key defaults to the value).
+/// value_mask]`; the key defaults to the value). Without explicit masks, the Keras masks
+/// the query and value carry are used, as Keras's `__call__` fills `mask`.
 pub(crate) struct ScoredInputs {
     pub query: Tensor,
     pub value: Tensor,
@@ -36,9 +37,11 @@ impl ScoredInputs {
         if value.dims()[..value.rank() - 1] != key.dims()[..key.rank() - 1] {
             crate::bail!("{class}: the value {} and the key {} must agree on every axis but the last", keras_shape(&value.dims()), keras_shape(&key.dims()));
         }
+        // given explicitly, or Keras's `mask=[query_mask, value_mask]` filled from the
+        // masks the query and value carry
         let (query_mask, value_mask) = match inputs {
             [.., qm, vm] if inputs.len() == 5 => (Some(qm.clone()), Some(vm.clone())),
-            _ => (None, None),
+            _ => (query.mask().cloned(), value.mask().cloned()),
         };
         for (what, m, of) in [("query_mask", &query_mask, &query), ("value_mask", &value_mask, &value)] {
             if let Some(m) = m {
