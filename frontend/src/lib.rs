@@ -51,7 +51,7 @@ pub use layers::{BatchNormalization, GroupNormalization, LayerNormalization, RMS
 pub use layers::{AdditiveAttention, Attention, EinsumDense, GroupedQueryAttention, MultiHeadAttention};
 pub use layers::{ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D};
 pub use layers::{Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D};
-pub use layers::{Bidirectional, GRUCell, LSTMCell, Masking, RnnCell, SimpleRNNCell, TimeDistributed, GRU, LSTM, RNN, SimpleRNN};
+pub use layers::{Bidirectional, ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, GRUCell, LSTMCell, Masking, RnnCell, SimpleRNNCell, TimeDistributed, GRU, LSTM, RNN, SimpleRNN};
 pub use losses::Loss;
 pub use metrics::Metric;
 pub use models::{Functional, Model, Sequential};

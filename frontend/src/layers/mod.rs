@@ -117,7 +117,7 @@ pub use self::noise::{AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropo
 pub use self::regularization::{ActivityRegularization, Dropout};
 pub use self::reshaping::{Flatten, Permute, RepeatVector, Reshape};
 pub use self::masking::Masking;
-pub use self::rnn::{Bidirectional, GRUCell, LSTMCell, RnnCell, SimpleRNNCell, TimeDistributed, GRU, LSTM, RNN, SimpleRNN};
+pub use self::rnn::{Bidirectional, ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, GRUCell, LSTMCell, RnnCell, SimpleRNNCell, TimeDistributed, GRU, LSTM, RNN, SimpleRNN};
 pub use self::spatial::Ints;
 pub use self::spatial_reshaping::{
     Cropping, Cropping1D, Cropping2D, Cropping3D, Sides, UpSampling, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding, ZeroPadding1D, ZeroPadding2D,

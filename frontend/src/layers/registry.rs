@@ -112,6 +112,9 @@ const CLASSES: &[(&str, &[&str], Build)] = &[
     ("LSTM", LSTM_KEYS, lstm),
     ("GRU", GRU_KEYS, gru),
     ("RNN", RNN_KEYS, rnn),
+    ("ConvLSTM1D", CONV_LSTM_KEYS, conv_lstm::<1>),
+    ("ConvLSTM2D", CONV_LSTM_KEYS, conv_lstm::<2>),
+    ("ConvLSTM3D", CONV_LSTM_KEYS, conv_lstm::<3>),
     ("Bidirectional", &["layer", "merge_mode", "backward_layer"], bidirectional),
     ("TimeDistributed", &["layer"], time_distributed),
 ];

@@ -43,6 +43,13 @@ pub(super) const GRU_KEYS: &[&str] = rnn_keys!(
     "bias_regularizer", "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout", "seed"
 );
 
+pub(super) const CONV_LSTM_KEYS: &[&str] = rnn_keys!(
+    "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "activity_regularizer", "recurrent_activation",
+    "unit_forget_bias", "activation", "use_bias", "kernel_initializer", "recurrent_initializer", "bias_initializer", "kernel_regularizer",
+    "recurrent_regularizer", "bias_regularizer", "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout",
+    "recurrent_dropout", "seed"
+);
+
 /// The arguments every built-in cell shares, on a cell or on the layer over it.
 fn cell_args<T: HasCore>(mut l: T, c: &Config) -> Result<T> {
     let core = l.core_mut();
@@ -104,6 +111,31 @@ pub(super) fn lstm(c: &Config) -> Result<Box<dyn Layer>> {
 }
 pub(super) fn gru(c: &Config) -> Result<Box<dyn Layer>> {
     boxed(c, rnn_args(cell_args(GRU::new(size(c, "units")?).reset_after(boolean(c, "reset_after", true)?), c)?, c)?)
+}
+
+/// `ConvLSTM1D`/`2D`/`3D` (`N` spatial dims).
+pub(super) fn conv_lstm<const N: usize>(c: &Config) -> Result<Box<dyn Layer>> {
+    use super::registry_conv::{ints_arg, ints_or};
+    let mut l = rnn::ConvLSTM::<N>::new(size(c, "filters")?, ints_arg(c, "kernel_size")?);
+    l.strides = ints_or(c, "strides", Ints(vec![1]))?;
+    l.dilation_rate = ints_or(c, "dilation_rate", Ints(vec![1]))?;
+    l.padding = string(c, "padding", "valid")?.to_lowercase();
+    l.data_format = match c.get("data_format") {
+        None | Some(Value::Null) => "channels_last".into(),
+        Some(_) => string(c, "data_format", "channels_last")?.to_lowercase(),
+    };
+    l.unit_forget_bias = boolean(c, "unit_forget_bias", true)?;
+    l.return_sequences = boolean(c, "return_sequences", false)?;
+    l.return_state = boolean(c, "return_state", false)?;
+    l.go_backwards = boolean(c, "go_backwards", false)?;
+    l.stateful = boolean(c, "stateful", false)?;
+    l.unroll = boolean(c, "unroll", false)?;
+    l.zero_output_for_mask = boolean(c, "zero_output_for_mask", false)?;
+    let mut l = cell_args(l, c)?;
+    if let Some(r) = optional(c, "activity_regularizer", Regularizer::from_config)? {
+        l = l.activity_regularizer(r);
+    }
+    boxed(c, l)
 }
 
 /// A cell from its serialized config (the built-in cells).

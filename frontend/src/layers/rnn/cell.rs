@@ -149,11 +149,16 @@ impl CellCore {
         self.rec_act = Some(activations::get(&self.recurrent_activation)?);
         self.kernel_w = Some(self.kernel.make(path, "kernel", &[input_dim, gates * self.units], true)?);
         self.recurrent_w = Some(self.recurrent.make(path, "recurrent_kernel", &[self.units, gates * self.units], true)?);
+        self.make_generator();
+        Ok(())
+    }
+
+    /// The seed generator of a cell with dropout (named when built).
+    pub(crate) fn make_generator(&mut self) {
         if self.dropout > 0.0 || self.recurrent_dropout > 0.0 {
             let p = format!("{}/seed_generator_state", crate::layers::unique_name("seed_generator"));
             self.generator = Some(SeedGenerator::new(self.seed, p));
         }
-        Ok(())
     }
 
     pub fn weights(&self) -> Vec<Variable> {

@@ -9,11 +9,13 @@
 //! One file per piece: `cell` (the `RnnCell` trait and what the Keras cells share),
 //! `simple`, `lstm`, `gru` (the cells' steps), `base` (the layer: masks, initial and
 //! stateful states, `go_backwards`, `return_sequences`/`return_state`), `bidirectional`,
-//! `time_distributed`.
+//! `time_distributed`, `conv_lstm` (ConvLSTM1D/2D/3D: its states are feature maps, so it
+//! runs its own loop).
 #[macro_use]
 pub(crate) mod cell;
 mod base;
 mod bidirectional;
+mod conv_lstm;
 mod gru;
 mod lstm;
 mod simple;
@@ -21,6 +23,7 @@ mod time_distributed;
 
 pub use base::{RecurrentLayer, Recurrent, GRU, LSTM, RNN, SimpleRNN};
 pub use bidirectional::Bidirectional;
+pub use conv_lstm::{ConvLSTM, ConvLSTM1D, ConvLSTM2D, ConvLSTM3D};
 pub use time_distributed::TimeDistributed;
 pub use cell::{CellCore, HasCore, RnnCell};
 pub use gru::GRUCell;
