@@ -10,6 +10,7 @@ mod golden;
 mod initializers;
 mod layers;
 mod layers_attention;
+mod layers_augmentation;
 mod layers_conv;
 mod layers_rnn;
 mod rnn_training;
