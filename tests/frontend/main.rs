@@ -11,6 +11,7 @@ mod initializers;
 mod layers;
 mod layers_attention;
 mod layers_attention_masks;
+mod layers_augmentation;
 mod layers_conv;
 mod layers_rnn;
 mod rnn_training;

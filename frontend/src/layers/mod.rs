@@ -74,6 +74,7 @@ mod conv_common;
 
 mod activations;
 mod attention;
+mod augmentation;
 mod batch_normalization;
 mod conv;
 mod conv_depthwise;
@@ -88,6 +89,7 @@ mod preprocessing;
 mod regularization;
 mod registry;
 mod registry_attention;
+mod registry_augmentation;
 mod registry_conv;
 mod registry_more;
 mod registry_rnn;
@@ -100,6 +102,7 @@ mod weights;
 
 pub use self::activations::{PReLU, ReLU, Softmax, ELU, LeakyReLU};
 pub use self::attention::{AdditiveAttention, Attention, EinsumDense, GroupedQueryAttention, MultiHeadAttention, PartialShape};
+pub use self::augmentation::{affine_transform, Factor, FillMode, Interpolation, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom};
 pub use self::batch_normalization::BatchNormalization;
 pub use self::conv::{Conv, Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, ConvTranspose};
 pub use self::conv_depthwise::{DepthwiseConv, DepthwiseConv1D, DepthwiseConv2D, SeparableConv, SeparableConv1D, SeparableConv2D};

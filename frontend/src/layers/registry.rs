@@ -2,6 +2,7 @@
 //! reading the keys its `get_config` writes. Unknown keys are an error naming them, so a
 //! config kc cannot honour fails loudly instead of building a different layer.
 use super::registry_attention::*;
+use super::registry_augmentation::*;
 use super::registry_conv::*;
 use super::registry_more::*;
 use super::registry_rnn::*;
@@ -38,6 +39,12 @@ const CLASSES: &[(&str, &[&str], Build)] = &[
         embedding,
     ),
     ("Rescaling", &["scale", "offset"], |c| boxed(c, Rescaling::new(number(c, "scale", None)?, number(c, "offset", Some(0.0))?))),
+    // augmentation
+    ("RandomFlip", &["mode", "seed", "data_format"], random_flip),
+    ("RandomRotation", &["factor", "fill_mode", "interpolation", "seed", "fill_value", "data_format"], random_rotation),
+    ("RandomZoom", AFFINE_KEYS, random_zoom),
+    ("RandomTranslation", AFFINE_KEYS, random_translation),
+    ("RandomContrast", &["factor", "value_range", "seed", "data_format"], random_contrast),
     ("Flatten", &["data_format"], flatten),
     ("Reshape", &["target_shape"], |c| boxed(c, Reshape::new(&ints(c, "target_shape")?))),
     ("Permute", &["dims"], |c| boxed(c, Permute::new(&sizes(c, "dims")?))),
