@@ -11,6 +11,7 @@ mod initializers;
 mod layers;
 mod layers_attention;
 mod layers_conv;
+mod layers_preprocessing;
 mod layers_rnn;
 mod rnn_training;
 mod losses;

@@ -4,6 +4,7 @@
 use super::registry_attention::*;
 use super::registry_conv::*;
 use super::registry_more::*;
+use super::registry_preprocessing::*;
 use super::registry_rnn::*;
 use super::*;
 use crate::config::{self, Config};
@@ -114,6 +115,12 @@ const CLASSES: &[(&str, &[&str], Build)] = &[
     ("RNN", RNN_KEYS, rnn),
     ("Bidirectional", &["layer", "merge_mode", "backward_layer"], bidirectional),
     ("TimeDistributed", &["layer"], time_distributed),
+    // preprocessing
+    ("Normalization", &["axis", "mean", "variance", "invert"], normalization),
+    ("Discretization", &["bin_boundaries", "num_bins", "epsilon", "output_mode", "sparse"], discretization),
+    ("CategoryEncoding", &["num_tokens", "output_mode", "sparse"], category_encoding),
+    ("CenterCrop", &["height", "width", "data_format"], center_crop),
+    ("Resizing", RESIZING_KEYS, resizing),
 ];
 
 const POOL_KEYS: &[&str] = &["pool_size", "padding", "strides", "data_format"];
