@@ -308,4 +308,33 @@ fn preprocessing_model_predicts_on_xla() {
     close_vec("predict on XLA = eager", &p.to_f64_vec().unwrap(), &e.to_f64_vec().unwrap(), 1e-5, 1e-5);
     // the Normalization's three non-trainable weights count as parameters, as in Keras
     assert_eq!(m.count_params(), 3 + 3 + 1 + 8 * 5 * 3 * 2 + 2);
+    // a train step differentiates through the resizes and crops (on XLA); `adapt`'s
+    // statistics are not trained
+    let stats: Vec<Vec<f64>> = m.non_trainable_weights().iter().map(|w| w.value().to_f64_vec()).collect();
+    let before = m.trainable_weights()[0].value().to_f64_vec();
+    let y = Tensor::from_f32(&[n, 2], vec![0.5; n * 2]).unwrap();
+    let h = m.fit(&x, &y, Fit::new().epochs(2).batch_size(2).verbose(0)).unwrap();
+    assert!(h.history["loss"].iter().all(|l| l.is_finite()), "{:?}", h.history);
+    assert_ne!(m.trainable_weights()[0].value().to_f64_vec(), before);
+    let after: Vec<Vec<f64>> = m.non_trainable_weights().iter().map(|w| w.value().to_f64_vec()).collect();
+    assert_eq!(after, stats);
+}
+
+/// Discretization into CategoryEncoding counts, in a model run by `predict` on XLA:
+/// the integer path (comparisons, one-hot, sums) gives the eager numbers.
+#[test]
+fn bucket_counts_predict_on_xla() {
+    use kc::prelude::*;
+    let x = Tensor::from_f32(&[4, 6], vec![-2.0, 0.0, 0.5, 1.0, 3.0, 0.9, 5.0, 5.0, 5.0, -1.0, 0.2, 1.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.5, -0.5, 1.0, 1.0, 7.0, 0.1]).unwrap();
+    let mut m = Model::sequential(vec![
+        Box::new(Input::new(&[6])),
+        Box::new(Discretization::new(&[0.0, 1.0, 2.0])),
+        Box::new(CategoryEncoding::new(4).output_mode("count")),
+    ]);
+    m.compile(Compile::new().optimizer("sgd").loss("mse").jit_compile(JitCompile::On(Target::Xla))).unwrap();
+    let p = m.predict(&x, 3).unwrap();
+    // row 0: -2 -> 0; 0, 0.5, 0.9 -> 1; 1 -> 2; 3 -> 3
+    let want = [1.0, 3.0, 1.0, 1.0, 1.0, 1.0, 1.0, 3.0, 0.0, 6.0, 0.0, 0.0, 1.0, 1.0, 2.0, 2.0];
+    assert_eq!(p.to_f64_vec().unwrap(), want);
+    assert_eq!(m.call(&x, false).unwrap().to_f64_vec().unwrap(), want);
 }
