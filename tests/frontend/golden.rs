@@ -115,7 +115,9 @@ pub fn traced_all(layer: &mut dyn Layer, inputs: &[Tensor], batched: &[bool], rs
     for l in &cx.take_losses() {
         loss_total = ops::add(&loss_total, l).unwrap();
     }
-    let r_syms: Vec<Tensor> = rs.iter().enumerate().map(|(i, r)| sym(&format!("r{i}"), r, true)).collect();
+    // an output has a batch axis when the (first) input has one
+    let out_batched = batched.first().copied().unwrap_or(true);
+    let r_syms: Vec<Tensor> = rs.iter().enumerate().map(|(i, r)| sym(&format!("r{i}"), r, out_batched)).collect();
     let mut objective = ops::scalar(0.0, DType::F32).unwrap();
     for (o, r) in outs.iter().zip(&r_syms) {
         objective = ops::add(&objective, &ops::sum(&ops::multiply(o, r).unwrap(), None, false).unwrap()).unwrap();

@@ -13,6 +13,7 @@ mod layers_attention;
 mod layers_attention_masks;
 mod layers_augmentation;
 mod layers_conv;
+mod layers_preprocessing;
 mod layers_rnn;
 mod rnn_training;
 mod losses;

@@ -4,10 +4,12 @@
 //!
 //! Each constructor takes an [`AppConfig`] (Keras's `include_top`, `input_shape`,
 //! `classes`, `classifier_activation`).
+mod efficientnet;
 mod mobilenet_v2;
 mod resnet50;
 mod vgg16;
 
+pub use efficientnet::efficientnet_b0;
 pub use mobilenet_v2::mobilenet_v2;
 pub use resnet50::resnet50;
 pub use vgg16::vgg16;

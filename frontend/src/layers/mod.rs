@@ -6,7 +6,8 @@
 //!
 //! One file per Keras family: `core` (Input, Dense, Activation, Identity, Lambda),
 //! `embedding`, `reshaping`, `regularization` (Dropout, ActivityRegularization), `noise` (SpatialDropout,
-//! GaussianNoise, GaussianDropout, AlphaDropout), `preprocessing` (Rescaling),
+//! GaussianNoise, GaussianDropout, AlphaDropout), `preprocessing/` (Rescaling, Normalization, Discretization,
+//! CategoryEncoding, CenterCrop, Resizing),
 //! `merging`, `activations` (the activation layers), `conv` (Conv and ConvTranspose
 //! 1D-3D), `conv_depthwise` (Depthwise and Separable), `pooling`, `batch_normalization`,
 //! `normalization` (Layer, Group, Unit and RMS normalization), `spatial_reshaping`
@@ -14,7 +15,7 @@
 //! GroupedQueryAttention, Attention, AdditiveAttention, EinsumDense); `weights` holds what layers with
 //! weights share (creation, regularization penalties, constraints), `conv_common` what
 //! the convolutions share, `spatial` the int-or-tuple arguments and data formats of
-//! every spatial layer. `registry` (+ `registry_conv`, `registry_more`, `registry_attention`) builds layers from configs.
+//! every spatial layer. `registry` (+ `registry_conv`, `registry_more`, `registry_attention`, `registry_preprocessing`) builds layers from configs.
 
 /// The `Layer` methods every layer implements the same way, from `name` and `built`
 /// fields.
@@ -92,6 +93,7 @@ mod registry_attention;
 mod registry_augmentation;
 mod registry_conv;
 mod registry_more;
+mod registry_preprocessing;
 mod registry_rnn;
 mod reshaping;
 pub mod rnn;
@@ -114,7 +116,7 @@ pub use self::pooling::{
     AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalMaxPooling1D,
     GlobalMaxPooling2D, GlobalMaxPooling3D, GlobalPooling, MaxPooling1D, MaxPooling2D, MaxPooling3D, Pooling,
 };
-pub use self::preprocessing::Rescaling;
+pub use self::preprocessing::{AdaptData, CategoryEncoding, CenterCrop, Discretization, Normalization, Rescaling, Resizing, Stat};
 pub use self::registry::{classes as config_classes, deserialize, from_config};
 pub use self::noise::{AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D};
 pub use self::regularization::{ActivityRegularization, Dropout};

@@ -5,6 +5,7 @@ use super::registry_attention::*;
 use super::registry_augmentation::*;
 use super::registry_conv::*;
 use super::registry_more::*;
+use super::registry_preprocessing::*;
 use super::registry_rnn::*;
 use super::*;
 use crate::config::{self, Config};
@@ -124,6 +125,12 @@ const CLASSES: &[(&str, &[&str], Build)] = &[
     ("ConvLSTM3D", CONV_LSTM_KEYS, conv_lstm::<3>),
     ("Bidirectional", &["layer", "merge_mode", "backward_layer"], bidirectional),
     ("TimeDistributed", &["layer"], time_distributed),
+    // preprocessing
+    ("Normalization", &["axis", "mean", "variance", "invert"], normalization),
+    ("Discretization", &["bin_boundaries", "num_bins", "epsilon", "output_mode", "sparse"], discretization),
+    ("CategoryEncoding", &["num_tokens", "output_mode", "sparse"], category_encoding),
+    ("CenterCrop", &["height", "width", "data_format"], center_crop),
+    ("Resizing", RESIZING_KEYS, resizing),
 ];
 
 const POOL_KEYS: &[&str] = &["pool_size", "padding", "strides", "data_format"];

@@ -1,5 +1,5 @@
 //! `keras.layers.Rescaling`.
-use super::{base_config, unique_name, CallCtx, Layer};
+use crate::layers::{base_config, unique_name, CallCtx, Layer};
 use crate::config::Config;
 use crate::error::Result;
 use crate::ops;
