@@ -12,11 +12,14 @@
 //!   counts NaN as the extreme;
 //! - `cumsum` and friends are a `reduce_window` over a window as long as the dim;
 //! - `fusion` is emitted unfused (XLA fuses on its own); `erf` and `tan` are CHLO ops,
-//!   which the plugin's compiler legalizes.
+//!   which the plugin's compiler legalizes;
+//! - a `convolution` with at most 4 input channels and 32 taps is written out as a sum
+//!   of shifted products (`conv_taps.rs`): the plugin's convolution is slow there.
 //!
 //! Shapes must be static: a function with symbolic dims is first specialized to the
 //! concrete shapes of a call (`kc_compiler::shape_infer::specialize`).
 mod control;
+mod conv_taps;
 mod elementwise;
 mod movement;
 mod reductions;

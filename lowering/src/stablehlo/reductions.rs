@@ -1,6 +1,7 @@
 //! Reductions, windows, contractions and sorting. StableHLO's `reduce`,
 //! `reduce_window` and `sort` take a region; the regions written here give kc's
 //! identities, its NaN rules for `argmax`/`argmin`/`sort`, and stability.
+use super::conv_taps::Conv;
 use super::text::{i64_array, int_range, list, padding, Ty, Writer, V};
 use super::{Error, Result};
 use kc_ir::{AttrsExt, DType, LiteralData, Node, OpKind};
@@ -200,6 +201,22 @@ fn convolution(w: &mut Writer, node: &Node, x: &V, k: &V, ty: &Ty) -> Result<V> 
     };
     let output = a.ints_or("output_dims", 0, 0)?;
     let output = if output.is_empty() { seq } else { output };
+    let (strides, pad_low, pad_high) = (a.ints_or("window_strides", n, 1)?, a.ints_or("padding_low", n, 0)?, a.ints_or("padding_high", n, 0)?);
+    let (lhs_dilation, rhs_dilation) = (a.ints_or("lhs_dilation", n, 1)?, a.ints_or("rhs_dilation", n, 1)?);
+    let conv = Conv {
+        input: &input,
+        kernel: &kernel,
+        output: &output,
+        strides: &strides,
+        pad_low: &pad_low,
+        pad_high: &pad_high,
+        lhs_dilation: &lhs_dilation,
+        rhs_dilation: &rhs_dilation,
+        groups: a.int("feature_group_count")?,
+    };
+    if conv.by_taps(&x.ty, &k.ty) && ty.elements() > 0 {
+        return Ok(conv.lower_by_taps(w, x, k, ty));
+    }
     let dn = format!(
         "#stablehlo.conv<raw input_batch_dimension = {}, input_feature_dimension = {}, input_spatial_dimensions = {}, kernel_input_feature_dimension = {}, kernel_output_feature_dimension = {}, kernel_spatial_dimensions = {}, output_batch_dimension = {}, output_feature_dimension = {}, output_spatial_dimensions = {}>",
         input[0],
@@ -214,10 +231,10 @@ fn convolution(w: &mut Writer, node: &Node, x: &V, k: &V, ty: &Ty) -> Result<V> 
     );
     let attrs = [
         ("dimension_numbers", dn),
-        ("window_strides", i64_array(&a.ints_or("window_strides", n, 1)?)),
-        ("padding", padding(&a.ints_or("padding_low", n, 0)?, &a.ints_or("padding_high", n, 0)?)),
-        ("lhs_dilation", i64_array(&a.ints_or("lhs_dilation", n, 1)?)),
-        ("rhs_dilation", i64_array(&a.ints_or("rhs_dilation", n, 1)?)),
+        ("window_strides", i64_array(&strides)),
+        ("padding", padding(&pad_low, &pad_high)),
+        ("lhs_dilation", i64_array(&lhs_dilation)),
+        ("rhs_dilation", i64_array(&rhs_dilation)),
         ("feature_group_count", format!("{} : i64", a.int("feature_group_count")?)),
         ("batch_group_count", "1 : i64".into()),
     ];
