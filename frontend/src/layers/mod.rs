@@ -96,6 +96,7 @@ pub mod rnn;
 mod shared;
 mod spatial;
 mod spatial_reshaping;
+pub mod text;
 mod weights;
 
 pub use self::activations::{PReLU, ReLU, Softmax, ELU, LeakyReLU};
@@ -124,6 +125,7 @@ pub use self::spatial_reshaping::{
     ZeroPadding3D,
 };
 pub use shared::Shared;
+pub use self::text::{Hashing, IntegerLookup, StringLookup, StringTensor, TextVectorization};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
