@@ -12,6 +12,7 @@ mod layers;
 mod layers_attention;
 mod layers_conv;
 mod layers_rnn;
+mod layers_text;
 mod rnn_training;
 mod losses;
 mod metrics;

@@ -450,7 +450,7 @@ impl TextVectorization {
                 a.iter().map(|v| v.as_i64().ok_or_else(|| Error::msg(format!("{CLASS} config: `ngrams` must hold integers, got {v}")))).collect::<Result<_>>()?,
             )),
             Some(v) => Some(Ngrams::UpTo(
-                v.as_i64().ok_or_else(|| Error::msg(format!("`ngrams` must be None, an integer, or a tuple of integers. Received: ngrams={v}")))?,
+                v.as_i64().ok_or_else(|| Error::msg(format!("{CLASS} config: `ngrams` must be None, an integer, or a tuple of integers. Received: ngrams={v}")))?,
             )),
         };
         t.output_mode = output_mode_of(c, CLASS)?;
