@@ -11,7 +11,8 @@
 //! 1D-3D), `conv_depthwise` (Depthwise and Separable), `pooling`, `batch_normalization`,
 //! `normalization` (Layer, Group, Unit and RMS normalization), `spatial_reshaping`
 //! (Cropping, ZeroPadding, UpSampling), `attention/` (MultiHeadAttention,
-//! GroupedQueryAttention, Attention, AdditiveAttention, EinsumDense); `weights` holds what layers with
+//! GroupedQueryAttention, Attention, AdditiveAttention, EinsumDense), `text/` (Hashing,
+//! StringLookup, IntegerLookup, TextVectorization: host-side, not `Layer`s); `weights` holds what layers with
 //! weights share (creation, regularization penalties, constraints), `conv_common` what
 //! the convolutions share, `spatial` the int-or-tuple arguments and data formats of
 //! every spatial layer. `registry` (+ `registry_conv`, `registry_more`, `registry_attention`) builds layers from configs.
