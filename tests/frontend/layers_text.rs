@@ -489,3 +489,68 @@ fn vectorized_sentences_train_a_classifier() {
     let logits = m.predict(&fresh, 2).unwrap().to_f64_vec().unwrap();
     assert!(logits[1] > logits[0] && logits[3] < logits[2], "unseen sentences: {logits:?}");
 }
+
+// ------------------------------------------------------------------ IntegerLookup as a model's layer
+
+/// IntegerLookup is also a `Layer`: called eagerly and traced inside a model (predict),
+/// it gives Keras's outputs for every golden case it can run in a graph.
+#[test]
+fn integer_lookup_runs_inside_a_model() {
+    use kc::frontend::layers::{call1, from_config, CallCtx};
+    use kc::prelude::*;
+    let mut ran = 0;
+    for (n, case) in data()["cases"].as_array().unwrap().iter().enumerate() {
+        if case["class"] != "IntegerLookup" {
+            continue;
+        }
+        let args = &case["args"];
+        // host-only: OOV values are an error, or hashed as text
+        if args.get("num_oov_indices").is_some_and(|v| v == 0) || args.get("oov_method").is_some_and(|v| v == "farmhash") {
+            let Any::Int(mut l) = from_args(case) else { unreachable!() };
+            if let Some(x) = case.get("adapt") {
+                l.adapt(&ints(x)).unwrap();
+            }
+            let x = ints(&case["calls"][0]["input"]);
+            let e = call1(&mut l, &x, &CallCtx::new(false)).unwrap_err().to_string();
+            assert!(e.contains("host") && e.contains("(IntegerLookup)"), "case {n}: {e}");
+            continue;
+        }
+        for call in case["calls"].as_array().unwrap() {
+            let (input, want) = (&call["input"], &call["output"]);
+            let bag = args.get("output_mode").is_some_and(|m| m != "int" && m != "one_hot");
+            if bag && shape(input).len() != 2 {
+                continue; // a rank-1 bag is one sample to Keras; a model's rank-1 input is a batch
+            }
+            let fresh = || {
+                let Any::Int(mut l) = from_args(case) else { unreachable!() };
+                if let Some(x) = case.get("adapt") {
+                    l.adapt(&ints(x)).unwrap();
+                }
+                l
+            };
+            let want_v: Vec<f64> = want["data"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+            // eager: the layer's ops on a concrete tensor
+            let mut l = fresh();
+            let got = call1(&mut l, &ints(input), &CallCtx::new(false)).unwrap_or_else(|e| panic!("case {n}: {e}"));
+            assert_eq!(got.shape().unwrap(), shape(want), "case {n} eager shape");
+            close_vec(&format!("case {n} eager"), &got.to_f64_vec().unwrap(), &want_v, 1e-6, 1e-7);
+            // traced: inside a Sequential model, through predict
+            let dims = shape(input);
+            let mut m = Model::sequential(vec![Box::new(Input::new(&dims[1..]).dtype(DType::I64)), Box::new(fresh())]);
+            let got = m.predict(&ints(input), dims[0]).unwrap_or_else(|e| panic!("case {n} traced: {e}"));
+            assert_eq!(got.shape().unwrap(), shape(want), "case {n} traced shape");
+            close_vec(&format!("case {n} traced"), &got.to_f64_vec().unwrap(), &want_v, 1e-6, 1e-7);
+            ran += 1;
+        }
+    }
+    assert!(ran >= 10, "only {ran} calls ran in a graph");
+    // from a model's config: IntegerLookup builds as a layer, the string layers say where they run
+    let c = IntegerLookup::new().vocabulary(&[5, 9]).get_config();
+    let mut l = from_config("IntegerLookup", &c).unwrap();
+    let got = call1(l.as_mut(), &ints(&serde_json::json!({"shape": [3], "data": [9, 5, 4]})), &CallCtx::new(false)).unwrap();
+    assert_eq!(got.to_f64_vec().unwrap(), [2.0, 1.0, 0.0]);
+    let e = from_config("TextVectorization", &TextVectorization::new().get_config()).err().unwrap().to_string();
+    assert!(e.contains("TextVectorization works on strings on the host") && e.contains("TextVectorization::from_config"), "{e}");
+    let e = from_config("StringLookup", &StringLookup::new().get_config()).err().unwrap().to_string();
+    assert!(e.contains("StringLookup works on strings on the host"), "{e}");
+}

@@ -92,6 +92,7 @@ mod registry_attention;
 mod registry_conv;
 mod registry_more;
 mod registry_rnn;
+mod registry_text;
 mod reshaping;
 pub mod rnn;
 mod shared;

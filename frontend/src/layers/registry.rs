@@ -5,6 +5,7 @@ use super::registry_attention::*;
 use super::registry_conv::*;
 use super::registry_more::*;
 use super::registry_rnn::*;
+use super::registry_text::*;
 use super::*;
 use crate::config::{self, Config};
 use crate::constraints::Constraint;
@@ -114,6 +115,11 @@ const CLASSES: &[(&str, &[&str], Build)] = &[
     ("RNN", RNN_KEYS, rnn),
     ("Bidirectional", &["layer", "merge_mode", "backward_layer"], bidirectional),
     ("TimeDistributed", &["layer"], time_distributed),
+    // text and lookup
+    ("IntegerLookup", INTEGER_LOOKUP_KEYS, integer_lookup),
+    ("StringLookup", STRING_LOOKUP_KEYS, |_| host_only("StringLookup")),
+    ("TextVectorization", TEXT_VECTORIZATION_KEYS, |_| host_only("TextVectorization")),
+    ("Hashing", HASHING_KEYS, |_| host_only("Hashing")),
 ];
 
 const POOL_KEYS: &[&str] = &["pool_size", "padding", "strides", "data_format"];

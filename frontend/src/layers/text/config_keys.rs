@@ -4,6 +4,21 @@ use crate::config::{reject_unknown, Config};
 use crate::error::Result;
 use serde_json::Value;
 
+/// The keys of each class's config besides the base ones (`from_config` refuses others).
+pub const HASHING_KEYS: &[&str] = &["num_bins", "salt", "mask_value", "output_mode", "sparse"];
+pub const STRING_LOOKUP_KEYS: &[&str] = &[
+    "invert", "max_tokens", "num_oov_indices", "oov_token", "mask_token", "output_mode", "sparse", "pad_to_max_tokens", "idf_weights", "vocabulary",
+    "vocabulary_size", "oov_method", "salt", "encoding",
+];
+pub const INTEGER_LOOKUP_KEYS: &[&str] = &[
+    "invert", "max_tokens", "num_oov_indices", "oov_token", "mask_token", "output_mode", "sparse", "pad_to_max_tokens", "idf_weights", "vocabulary",
+    "vocabulary_size", "oov_method", "salt", "vocabulary_dtype",
+];
+pub const TEXT_VECTORIZATION_KEYS: &[&str] = &[
+    "max_tokens", "standardize", "split", "ngrams", "output_mode", "output_sequence_length", "pad_to_max_tokens", "sparse", "ragged", "vocabulary",
+    "idf_weights", "encoding", "vocabulary_size",
+];
+
 /// Refuse keys the class does not take (besides the base `name`, `trainable`, `dtype`).
 pub fn check_keys(c: &Config, keys: &[&str], class: &str) -> Result<()> {
     let mut known = vec!["name", "trainable", "dtype"];

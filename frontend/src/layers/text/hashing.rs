@@ -5,7 +5,7 @@
 //! without a salt, SipHash-2-4 keyed by the salt (`to_hash_bucket_strong`) with one,
 //! then `hash mod bins`. With a `mask_value` (and more than one bin) the mask goes to
 //! bin 0 and everything else to `1 + hash mod (num_bins - 1)`.
-use super::config_keys::{check_keys, int_or_null, opt_str, output_mode_of};
+use super::config_keys::{check_keys, int_or_null, opt_str, output_mode_of, HASHING_KEYS};
 use super::encode::{encode, OutputMode};
 use super::farmhash::fingerprint64;
 use super::siphash::siphash24;
@@ -182,7 +182,7 @@ impl Hashing {
 
     /// Keras's `Hashing.from_config`.
     pub fn from_config(c: &Config) -> Result<Hashing> {
-        check_keys(c, &["num_bins", "salt", "mask_value", "output_mode", "sparse"], "Hashing")?;
+        check_keys(c, HASHING_KEYS, "Hashing")?;
         let Some(num_bins) = int_or_null(c, "num_bins", "Hashing")? else {
             crate::bail!("Hashing config needs `num_bins`");
         };

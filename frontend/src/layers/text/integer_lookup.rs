@@ -1,8 +1,8 @@
 //! `keras.layers.IntegerLookup`: integers to vocabulary indices (or encoded bins), and
 //! back with `invert`, on the host.
-use super::config_keys::check_keys;
+use super::config_keys::{check_keys, INTEGER_LOOKUP_KEYS};
 use super::lookup::IndexLookup;
-use super::string_lookup::{documents, Docs, LOOKUP_KEYS};
+use super::string_lookup::{documents, Docs};
 use super::strings::{int_tensor, HostInput, ToHostInput};
 use crate::config::Config;
 use crate::error::Result;
@@ -22,6 +22,8 @@ use serde_json::json;
 #[derive(Clone, Debug)]
 pub struct IntegerLookup {
     pub(crate) core: IndexLookup<i64>,
+    /// Built as a model's layer (see `integer_lookup_layer.rs`).
+    pub(crate) built: bool,
 }
 
 impl Default for IntegerLookup {
@@ -44,7 +46,7 @@ impl IntegerLookup {
     pub fn new() -> IntegerLookup {
         let mut core = IndexLookup::new("IntegerLookup", "integer_lookup", Some(-1));
         core.reconfigure();
-        IntegerLookup { core }
+        IntegerLookup { core, built: false }
     }
     /// The value for padding (index 0 in `int` mode; dropped in the other modes).
     pub fn mask_token(mut self, t: i64) -> IntegerLookup {
@@ -123,7 +125,7 @@ impl IntegerLookup {
 
     /// Keras's `IntegerLookup.from_config`.
     pub fn from_config(c: &Config) -> Result<IntegerLookup> {
-        check_keys(c, &[LOOKUP_KEYS, &["vocabulary_dtype"]].concat(), "IntegerLookup")?;
+        check_keys(c, INTEGER_LOOKUP_KEYS, "IntegerLookup")?;
         if let Some(d) = c.get("vocabulary_dtype").and_then(|v| v.as_str()).filter(|d| *d != "int64") {
             crate::bail!("IntegerLookup config: Only `vocabulary_dtype='int64'` is supported at this time. Received: vocabulary_dtype={d}");
         }

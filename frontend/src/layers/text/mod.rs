@@ -5,8 +5,9 @@
 //! that run outside the compiled model (in `tf.data`). kc runs them on the host too:
 //! they take strings ([`StringTensor`], or `&[&str]`, `Vec<String>`, arrays of them) or
 //! integers, and give a concrete [`Tensor`](crate::Tensor) — int64 indices or float32
-//! bins — to pass to `fit`, `evaluate` or `predict` like any array. They are not
-//! [`Layer`](crate::layers::Layer)s: vectorize the data, then feed the model.
+//! bins — to pass to `fit`, `evaluate` or `predict` like any array: vectorize the data,
+//! then feed the model. `IntegerLookup`, whose inputs are numbers, is also a
+//! [`Layer`](crate::layers::Layer) that can sit inside a model (`integer_lookup_layer`).
 //!
 //! - `farmhash` (FarmHash Fingerprint64) and `siphash` (SipHash-2-4): TF's
 //!   `to_hash_bucket_fast` / `_strong`, written from the algorithms' descriptions.
@@ -22,6 +23,7 @@ mod encode;
 pub mod farmhash;
 mod hashing;
 mod integer_lookup;
+mod integer_lookup_layer;
 mod lookup;
 pub mod siphash;
 mod standardize;
@@ -29,6 +31,7 @@ mod string_lookup;
 mod strings;
 mod text_vectorization;
 
+pub(crate) use config_keys::{HASHING_KEYS, INTEGER_LOOKUP_KEYS, STRING_LOOKUP_KEYS, TEXT_VECTORIZATION_KEYS};
 pub use encode::OutputMode;
 pub use hashing::{Hashing, MaskValue};
 pub use integer_lookup::IntegerLookup;

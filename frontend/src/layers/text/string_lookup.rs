@@ -1,6 +1,6 @@
 //! `keras.layers.StringLookup`: strings to vocabulary indices (or encoded bins), and
 //! back with `invert`, on the host.
-use super::config_keys::{check_keys, opt_str};
+use super::config_keys::{check_keys, opt_str, STRING_LOOKUP_KEYS};
 use super::lookup::IndexLookup;
 use super::strings::{HostInput, StringTensor, ToHostInput};
 use crate::config::Config;
@@ -122,7 +122,7 @@ impl StringLookup {
 
     /// Keras's `StringLookup.from_config`.
     pub fn from_config(c: &Config) -> Result<StringLookup> {
-        check_keys(c, &[LOOKUP_KEYS, &["encoding"]].concat(), "StringLookup")?;
+        check_keys(c, STRING_LOOKUP_KEYS, "StringLookup")?;
         if let Some(e) = opt_str(c, "encoding", "StringLookup")?.filter(|e| !e.eq_ignore_ascii_case("utf-8")) {
             crate::bail!("StringLookup config: kc's strings are UTF-8; `encoding` {e:?} is not supported");
         }
@@ -134,12 +134,6 @@ impl StringLookup {
         Ok(l)
     }
 }
-
-/// The config keys of the lookups (besides the base ones).
-pub(crate) const LOOKUP_KEYS: &[&str] = &[
-    "invert", "max_tokens", "num_oov_indices", "oov_token", "mask_token", "output_mode", "sparse", "pad_to_max_tokens", "idf_weights", "vocabulary",
-    "vocabulary_size", "oov_method", "salt",
-];
 
 /// The documents of adapt data: first-axis entries (a rank-0 or rank-1 input is one
 /// token per document, as Keras expands it to `(n, 1)`).

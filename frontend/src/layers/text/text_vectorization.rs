@@ -2,7 +2,7 @@
 //! vectors, on the host. Each string is standardized, split into tokens, optionally
 //! turned into n-grams, and looked up in a vocabulary (a `StringLookup` whose mask
 //! token is `""`: index 0 pads, index 1 is OOV).
-use super::config_keys::{bool_or, check_keys, floats_or_null, int_or_null, opt_str, output_mode_of, refuse_true};
+use super::config_keys::{bool_or, check_keys, floats_or_null, int_or_null, opt_str, output_mode_of, refuse_true, TEXT_VECTORIZATION_KEYS};
 use super::encode::{bag, OutputMode};
 use super::lookup::IndexLookup;
 use super::standardize::{ngrams, split, standardize, Split, Standardize};
@@ -415,14 +415,7 @@ impl TextVectorization {
     /// cannot come from a config: rebuild those with `standardize_with` / `split_with`.
     pub fn from_config(c: &Config) -> Result<TextVectorization> {
         const CLASS: &str = "TextVectorization";
-        check_keys(
-            c,
-            &[
-                "max_tokens", "standardize", "split", "ngrams", "output_mode", "output_sequence_length", "pad_to_max_tokens", "sparse", "ragged", "vocabulary",
-                "idf_weights", "encoding", "vocabulary_size",
-            ],
-            CLASS,
-        )?;
+        check_keys(c, TEXT_VECTORIZATION_KEYS, CLASS)?;
         refuse_true(c, "sparse", CLASS)?;
         refuse_true(c, "ragged", CLASS)?;
         if let Some(e) = opt_str(c, "encoding", CLASS)?.filter(|e| !e.eq_ignore_ascii_case("utf-8")) {
