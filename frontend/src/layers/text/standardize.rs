@@ -5,6 +5,11 @@
 //! points, and space-joined n-grams.
 use std::rc::Rc;
 
+/// A custom standardization: one string to another.
+pub type StandardizeFn = Rc<dyn Fn(&str) -> String>;
+/// A custom tokenizer: one string to its tokens.
+pub type SplitFn = Rc<dyn Fn(&str) -> Vec<String>>;
+
 /// `standardize`: Keras's names, none, or your own function of one string.
 #[derive(Clone)]
 pub enum Standardize {
@@ -13,7 +18,7 @@ pub enum Standardize {
     /// another name is an error when the layer is used.
     Named(String),
     /// A function (and the name it has in the config).
-    Custom(String, Rc<dyn Fn(&str) -> String>),
+    Custom(String, StandardizeFn),
 }
 
 /// `split`: Keras's names, none (whole strings are tokens), or your own function.
@@ -22,7 +27,7 @@ pub enum Split {
     None,
     /// `"whitespace"` (the default) or `"character"`.
     Named(String),
-    Custom(String, Rc<dyn Fn(&str) -> Vec<String>>),
+    Custom(String, SplitFn),
 }
 
 impl From<&str> for Standardize {
