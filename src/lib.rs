@@ -39,6 +39,7 @@ pub mod prelude {
     pub use kc_frontend::{ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D};
     pub use kc_frontend::{Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D};
     pub use kc_frontend::{Bidirectional, GRUCell, LSTMCell, Masking, RnnCell, SimpleRNNCell, TimeDistributed, GRU, LSTM, RNN, SimpleRNN};
+    pub use kc_frontend::layers::{Hashing, IntegerLookup, StringLookup, StringTensor, TextVectorization};
     pub use kc_ir::{parse_module, print_module, verify_module, DType, Dim, Module, OpKind, Shape, TensorType};
     pub use kc_runtime::{interp, HostTensor};
 }

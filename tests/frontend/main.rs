@@ -15,6 +15,7 @@ mod layers_augmentation;
 mod layers_conv;
 mod layers_preprocessing;
 mod layers_rnn;
+mod layers_text;
 mod rnn_training;
 mod losses;
 mod metrics;

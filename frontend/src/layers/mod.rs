@@ -12,7 +12,8 @@
 //! 1D-3D), `conv_depthwise` (Depthwise and Separable), `pooling`, `batch_normalization`,
 //! `normalization` (Layer, Group, Unit and RMS normalization), `spatial_reshaping`
 //! (Cropping, ZeroPadding, UpSampling), `attention/` (MultiHeadAttention,
-//! GroupedQueryAttention, Attention, AdditiveAttention, EinsumDense); `weights` holds what layers with
+//! GroupedQueryAttention, Attention, AdditiveAttention, EinsumDense), `text/` (Hashing,
+//! StringLookup, IntegerLookup, TextVectorization: host-side, not `Layer`s); `weights` holds what layers with
 //! weights share (creation, regularization penalties, constraints), `conv_common` what
 //! the convolutions share, `spatial` the int-or-tuple arguments and data formats of
 //! every spatial layer. `registry` (+ `registry_conv`, `registry_more`, `registry_attention`, `registry_preprocessing`) builds layers from configs.
@@ -95,11 +96,13 @@ mod registry_conv;
 mod registry_more;
 mod registry_preprocessing;
 mod registry_rnn;
+mod registry_text;
 mod reshaping;
 pub mod rnn;
 mod shared;
 mod spatial;
 mod spatial_reshaping;
+pub mod text;
 mod weights;
 
 pub use self::activations::{PReLU, ReLU, Softmax, ELU, LeakyReLU};
@@ -129,6 +132,7 @@ pub use self::spatial_reshaping::{
     ZeroPadding3D,
 };
 pub use shared::Shared;
+pub use self::text::{Hashing, IntegerLookup, StringLookup, StringTensor, TextVectorization};
 
 use crate::config::Config;
 use crate::error::{Error, Result};

@@ -7,6 +7,7 @@ use super::registry_conv::*;
 use super::registry_more::*;
 use super::registry_preprocessing::*;
 use super::registry_rnn::*;
+use super::registry_text::*;
 use super::*;
 use crate::config::{self, Config};
 use crate::constraints::Constraint;
@@ -131,6 +132,11 @@ const CLASSES: &[(&str, &[&str], Build)] = &[
     ("CategoryEncoding", &["num_tokens", "output_mode", "sparse"], category_encoding),
     ("CenterCrop", &["height", "width", "data_format"], center_crop),
     ("Resizing", RESIZING_KEYS, resizing),
+    // text and lookup
+    ("IntegerLookup", INTEGER_LOOKUP_KEYS, integer_lookup),
+    ("StringLookup", STRING_LOOKUP_KEYS, |_| host_only("StringLookup")),
+    ("TextVectorization", TEXT_VECTORIZATION_KEYS, |_| host_only("TextVectorization")),
+    ("Hashing", HASHING_KEYS, |_| host_only("Hashing")),
 ];
 
 const POOL_KEYS: &[&str] = &["pool_size", "padding", "strides", "data_format"];
