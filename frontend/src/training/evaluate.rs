@@ -56,7 +56,7 @@ impl Model {
         if cfg.batch_size == 0 {
             crate::bail!("batch_size must be a positive integer, got 0");
         }
-        let xh = hosts(x.into())?;
+        let mut xh = hosts(x.into())?;
         let n = check_samples(&xh, &[], None)?;
         if n == 0 {
             crate::bail!("predict needs at least one sample");
@@ -85,7 +85,9 @@ impl Model {
         let mut parts: Vec<Vec<Tensor>> = Vec::new();
         for (b, idx) in batches.iter().enumerate() {
             list.predict_batch_begin(b, self)?;
-            let batch = Batch { x: rows(&xh, idx)?, y: Vec::new(), sw: None };
+            // one batch of every sample (predict_on_batch): no copy of the rows
+            let x = if idx.len() == n { std::mem::take(&mut xh) } else { rows(&xh, idx)? };
+            let batch = Batch { x, y: Vec::new(), sw: None };
             let outs: Vec<Tensor> = run_step(&step, &batch)?.into_iter().map(Tensor::from_host).collect();
             list.predict_batch_end(b, &outs, self)?;
             for (o, t) in outs.into_iter().enumerate() {
@@ -99,7 +101,7 @@ impl Model {
         if let Some(c) = self.compiled.as_mut() {
             c.predict = Some((xt, step));
         }
-        parts.iter().map(|p| crate::ops::concatenate(p, 0)).collect()
+        parts.into_iter().map(|mut p| if p.len() == 1 { Ok(p.remove(0)) } else { crate::ops::concatenate(&p, 0) }).collect()
     }
 
     /// One gradient step on one batch; returns the loss.
