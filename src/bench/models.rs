@@ -161,14 +161,15 @@ impl Bench {
     }
 
     fn measure_model(&self, o: &Options, lowering: &str) -> Result<(Row, Vec<f64>)> {
-        let (x, y) = mlp_batch(o.batch)?;
-        let (x, mut m) = match self {
-            Bench::Cnn => (kc_frontend::ops::reshape(&x, &[o.batch as i64, 28, 28, 1])?, cnn(jit(lowering)?)?),
-            Bench::ResnetBlock => (kc_frontend::ops::reshape(&x, &[o.batch as i64, 28, 28, 1])?, resnet_block(jit(lowering)?)?),
-            Bench::Lstm => (kc_frontend::ops::reshape(&x, &[o.batch as i64, 28, 28])?, lstm(jit(lowering)?)?),
-            Bench::TransformerBlock => (kc_frontend::ops::reshape(&x, &[o.batch as i64, 28, 28])?, transformer_block(jit(lowering)?)?),
-            _ => (x, mlp(jit(lowering)?)?),
+        let name = match self {
+            Bench::Mlp => "mlp",
+            Bench::Cnn => "cnn",
+            Bench::ResnetBlock => "resnet-block",
+            Bench::Lstm => "lstm",
+            Bench::TransformerBlock => "transformer-block",
+            Bench::File(_) => unreachable!("a .kir file is measured by measure_file"),
         };
+        let (mut m, x, y) = workload(name, lowering, o.batch)?;
         let step = |m: &mut Model| -> Result<()> {
             if o.mode == "fit" {
                 m.train_on_batch(&x, &y)?;
@@ -198,6 +199,30 @@ impl Bench {
         let outputs = m.predict(&x, o.batch)?.to_f64_vec()?;
         Ok((row(first, median, p90, o.batch, flops_per_step), outputs))
     }
+}
+
+/// A named model compiled for `lowering` (`interp` or `xla`), and a batch of `batch`
+/// inputs (shaped for it) and labels: what `kc bench --model NAME` times, and what
+/// `cargo bench --bench train_step` times per lowering.
+pub fn workload(name: &str, lowering: &str, batch: usize) -> Result<(Model, Tensor, Tensor)> {
+    let (x, y) = mlp_batch(batch)?;
+    let images = |x: &Tensor, dims: &[i64]| {
+        let mut shape = vec![batch as i64];
+        shape.extend(dims);
+        kc_frontend::ops::reshape(x, &shape)
+    };
+    let j = jit(lowering)?;
+    Ok(match name {
+        "mlp" => (mlp(j)?, x, y),
+        "cnn" => (cnn(j)?, images(&x, &[28, 28, 1])?, y),
+        "resnet-block" => (resnet_block(j)?, images(&x, &[28, 28, 1])?, y),
+        "lstm" => (lstm(j)?, images(&x, &[28, 28])?, y),
+        "transformer-block" => (transformer_block(j)?, images(&x, &[28, 28])?, y),
+        other => {
+            let names: Vec<&str> = MODELS.iter().map(|(n, _)| *n).collect();
+            return Err(Error::msg(format!("unknown model `{other}`; models are {}", names.join(", "))));
+        }
+    })
 }
 
 /// The first `n` Fashion-MNIST training images (scaled to [0, 1], flattened) and labels,
