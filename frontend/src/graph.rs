@@ -44,6 +44,11 @@ struct Inner {
     sources: Vec<ParamSource>,
     captured: HashMap<u64, Value>,
     names: std::collections::HashSet<String>,
+    /// The name each `input` asked for, before it was made unique: an `Input`'s own
+    /// (Keras) name, which a summary shows even when the shared functional graph had to
+    /// rename its parameter (two models built after `clear_session` both have an
+    /// `input_layer`).
+    labels: HashMap<Value, String>,
     /// A functional graph (the one `Input` tensors live in) records its steps.
     functional: bool,
     /// Inside a layer call, ops belong to the layer and are not recorded.
@@ -79,9 +84,10 @@ impl Graph {
     /// A new symbolic input.
     pub fn input(&self, name: &str, ty: TensorType) -> Tensor {
         let mut g = self.0.borrow_mut();
-        let name = g.unique(&sanitize(name));
-        let v = g.region.param(&name, ty.clone());
-        g.sources.push(ParamSource::Input(name));
+        let unique = g.unique(&sanitize(name));
+        let v = g.region.param(&unique, ty.clone());
+        g.labels.insert(v, name.to_string());
+        g.sources.push(ParamSource::Input(unique));
         Tensor::symbolic(self.clone(), v, ty)
     }
 
@@ -163,9 +169,12 @@ impl Graph {
     pub(crate) fn nodes(&self) -> Vec<FNode> {
         self.0.borrow().nodes.clone()
     }
-    /// The name of a parameter (an `Input`'s name), or `?`.
+    /// The name of a parameter (an `Input`'s name, as the `Input` asked for it), or `?`.
     pub(crate) fn param_name(&self, v: Value) -> String {
         let g = self.0.borrow();
+        if let Some(l) = g.labels.get(&v) {
+            return l.clone();
+        }
         match g.region.node(v.node).attrs.get("name") {
             Some(kc_ir::Attr::Str(s)) => s.clone(),
             _ => "?".into(),
