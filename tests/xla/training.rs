@@ -227,3 +227,27 @@ fn the_disk_cache_loads_instead_of_compiling() {
     assert_eq!(x.download(&out[0]).unwrap().to_f64_vec(), vec![0.0, 2.0, 12.0]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A ConvLSTM2D over a symbolic number of steps (a convolution inside the IR `while`,
+/// written out by taps on XLA: one input channel) with dropout, then a 3-channel
+/// convolution, trains the same on XLA as on the interpreter.
+#[test]
+fn a_conv_lstm_model_trains_the_same_on_xla() {
+    use kc::frontend::layers::{Conv2D, ConvLSTM2D, Flatten};
+    same_on_both("conv_lstm", |jit| {
+        set_random_seed(11);
+        let n = 12;
+        let x = Tensor::from_f32(&[n, 3, 5, 5, 1], data(n, 75, 4)).unwrap();
+        let y = Tensor::from_host(HostTensor::from_vec(vec![n], (0..n as i32).map(|i| i % 2).collect::<Vec<i32>>()).unwrap());
+        let mut m = Model::sequential(vec![
+            Box::new(Input::with_shape(&[None, Some(5), Some(5), Some(1)])),
+            Box::new(ConvLSTM2D::new(3, 3).padding("same").dropout(0.2).recurrent_dropout(0.1).seed(3)),
+            Box::new(Conv2D::new(2, 2).activation("relu")),
+            Box::new(Flatten::new()),
+            Box::new(Dense::new(2)),
+        ]);
+        m.compile(Compile::new().optimizer(Adam::new(0.01)).loss(Loss::from_name("sparse_categorical_crossentropy").unwrap().from_logits(true)).jit_compile(jit)).unwrap();
+        let h = m.fit(&x, &y, Fit::new().epochs(2).batch_size(8).shuffle(false).verbose(0)).unwrap();
+        (m, h)
+    });
+}
