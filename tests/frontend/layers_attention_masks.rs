@@ -115,3 +115,33 @@ fn a_value_mask_alone_masks_keys_only() {
     assert_eq!(a, e);
     assert!(a.iter().zip(&p).any(|(x, y)| (x - y).abs() > 1e-3), "the value mask changed nothing");
 }
+
+/// Keras's `Softmax(axis)(x, mask=m)` (kc: `[x, m]`): masked positions get no weight, a
+/// fully masked row is zeros, numeric masks keep `> 0.5`, masks broadcast from the
+/// right; traced (with the gradient) and eager, and a mask carried by `x` works alike.
+#[test]
+fn softmax_takes_a_mask_as_keras() {
+    use kc::frontend::layers::Softmax;
+    let data = load("layers_attention_masks.json");
+    let cases = data["softmax"].as_array().unwrap();
+    assert_eq!(cases.len(), 4);
+    for (k, case) in cases.iter().enumerate() {
+        let (x, m) = (tensor(&case["x"]), tensor(&case["mask"]));
+        let mut layer = layers::from_config("Softmax", case["config"].as_object().unwrap()).unwrap();
+        let eager = layers::call(layer.as_mut(), &[x.clone(), m.clone()], &CallCtx::new(false)).unwrap().remove(0);
+        assert_close(&format!("softmax {k}: eager"), &eager, &case["output"], LAYER_RTOL, LAYER_ATOL);
+        // the mask only broadcasts over the batch when it has one
+        let batched = [true, m.rank() == x.rank() && m.dims()[0] == x.dims()[0]];
+        let t = traced_all(layer.as_mut(), &[x.clone(), m.clone()], &batched, &[tensor(&case["r"])], false);
+        assert_close(&format!("softmax {k}: traced"), &t.outputs[0], &case["output"], LAYER_RTOL, LAYER_ATOL);
+        assert_close(&format!("softmax {k}: d/dx"), t.grad_inputs[0].as_ref().unwrap(), &case["grad_x"], LAYER_RTOL, LAYER_ATOL);
+        if m.rank() == x.rank() && m.dims() == x.dims() {
+            let carried = layers::call(layer.as_mut(), &[x.with_mask(Some(m.clone()))], &CallCtx::new(false)).unwrap().remove(0);
+            assert_close(&format!("softmax {k}: mask carried by x"), &carried, &case["output"], LAYER_RTOL, LAYER_ATOL);
+        }
+    }
+    let x = Tensor::zeros(kc::ir::DType::F32, &[2, 3, 4]).unwrap();
+    let bad = Tensor::zeros(kc::ir::DType::Bool, &[2, 3]).unwrap();
+    let e = layers::call(&mut Softmax::new(-1), &[x, bad], &CallCtx::new(false)).map(|_| ()).unwrap_err().to_string();
+    assert!(e.contains("softmax") && e.contains("must be broadcastable") && e.contains("mask.shape=(2, 3)"), "{e}");
+}

@@ -297,19 +297,58 @@ impl Default for Softmax {
     }
 }
 
+impl Softmax {
+    /// Keras's `mask` argument (a second input, else the Keras mask the input carries),
+    /// checked to broadcast to the input and made boolean (`> 0.5` when numeric).
+    fn mask(x: &Tensor, inputs: &[Tensor]) -> Result<Option<Tensor>> {
+        let Some(m) = inputs.get(1).or(x.mask()) else { return Ok(None) };
+        let (md, xd) = (m.dims(), x.dims());
+        let fits = md.len() <= xd.len()
+            && md.iter().rev().zip(xd.iter().rev()).all(|(a, b)| match (a.known(), b.known()) {
+                (Some(a), Some(b)) => a == 1 || a == b,
+                _ => true,
+            });
+        if !fits {
+            crate::bail!(
+                "The `mask` must be broadcastable to `inputs`: each mask dimension must be 1 or match the corresponding input dimension, and it must not have more dimensions. Received: inputs.shape={}, mask.shape={}",
+                crate::layers::keras_shape(&xd),
+                crate::layers::keras_shape(&md)
+            );
+        }
+        Ok(Some(if m.dtype() == kc_ir::DType::Bool { m.clone() } else { ops::greater(m, 0.5)? }))
+    }
+}
+
 impl Layer for Softmax {
     layer_basics!("Softmax");
+    pass_masks!();
+    /// `[x]` or `[x, mask]`: masked positions (false, or `<= 0.5`) take -1e9 (-3e4 in
+    /// float16) before the softmax and 0 after it, as Keras's `Softmax(x, mask=...)`.
     fn call(&mut self, inputs: &[Tensor], _: &CallCtx) -> Result<Vec<Tensor>> {
-        let x = &inputs[0];
-        if let [a] = self.axes[..] {
-            return Ok(vec![ops::softmax(x, a)?]);
+        if inputs.len() > 2 {
+            crate::bail!("Softmax takes [inputs] or [inputs, mask], got {} tensors", inputs.len());
         }
-        if self.axes.is_empty() {
-            crate::bail!("Softmax needs at least one axis");
-        }
-        let m = ops::max(x, Some(&self.axes), true)?;
-        let e = ops::exp(&ops::subtract(x, &m)?)?;
-        Ok(vec![ops::divide(&e, &ops::sum(&e, Some(&self.axes), true)?)?])
+        let x0 = &inputs[0];
+        let mask = Self::mask(x0, inputs)?;
+        let x = match &mask {
+            Some(m) => ops::where_(m, x0, if x0.dtype() == kc_ir::DType::F16 { -3e4 } else { -1e9 })?,
+            None => x0.clone(),
+        };
+        let out = if let [a] = self.axes[..] {
+            ops::softmax(&x, a)?
+        } else {
+            if self.axes.is_empty() {
+                crate::bail!("Softmax needs at least one axis");
+            }
+            let m = ops::max(&x, Some(&self.axes), true)?;
+            let e = ops::exp(&ops::subtract(&x, &m)?)?;
+            ops::divide(&e, &ops::sum(&e, Some(&self.axes), true)?)?
+        };
+        // a fully masked axis gives zeros, not a uniform distribution
+        Ok(vec![match &mask {
+            Some(m) => ops::where_(m, &out, 0.0)?,
+            None => out,
+        }])
     }
     fn get_config(&self) -> Config {
         let mut c = base_config(&self.name);

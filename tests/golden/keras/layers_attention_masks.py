@@ -12,6 +12,8 @@ GroupQueryAttention) or `mask=[query_mask, value_mask]` (Attention, AdditiveAtte
 from those masks. `kind` names the wiring, which tests/frontend/layers_attention_masks.rs
 rebuilds; `layers` are the configs in the order of that wiring and `weights` each layer's
 weights in Keras's order. Gradients are of sum(output * r) with respect to every weight.
+`softmax` holds Keras's `Softmax(axis)(x, mask=m)` for masks of several shapes and
+dtypes (kc takes the mask as a second input): output and the gradient w.r.t. x.
 """
 import json
 import os
@@ -128,8 +130,28 @@ case("mha_self_pool", [q_ids], [emb(), layers.MultiHeadAttention(2, 4), layers.G
 case("embedding_pool", [v_ids], [emb(), layers.GlobalAveragePooling1D(keepdims=True)],
      lambda i, l: l[1](l[0](i[0])))
 
+softmax = []
+
+
+def softmax_case(axis, x, mask):
+    """Keras's Softmax(axis)(x, mask=mask): the output and the gradient of sum(out * r)."""
+    layer = layers.Softmax(axis=axis)
+    y = layer(jnp.asarray(x), mask=jnp.asarray(mask))
+    r = rng.standard_normal(np.shape(y)).astype(np.float32)
+    g = jax.grad(lambda x: jnp.sum(layer(x, mask=jnp.asarray(mask)) * r))(jnp.asarray(x))
+    softmax.append({"config": config(layer), "x": arr(x), "mask": arr(np.asarray(mask)), "output": arr(y), "r": arr(r), "grad_x": arr(g)})
+
+
+scores = rng.standard_normal((2, 3, 4)).astype(np.float32)
+full = rng.random((2, 3, 4)) > 0.4
+full[0, 1, :] = False  # a fully masked row: zeros, not a uniform distribution
+softmax_case(-1, scores, full)
+softmax_case(-1, scores, (rng.random((2, 1, 4)) > 0.3).astype(np.float32))  # numeric, broadcast over queries
+softmax_case(1, scores, rng.random((3, 1)) > 0.3)  # fewer dims, right-aligned
+softmax_case([1, 2], scores, rng.random((2, 3, 4)) > 0.5)
+
 if __name__ == "__main__":
     path = os.path.join(OUT, "layers_attention_masks.json")
     with open(path, "w") as fh:
-        json.dump({"keras_version": keras.__version__, "cases": cases}, fh, separators=(",", ":"))
+        json.dump({"keras_version": keras.__version__, "cases": cases, "softmax": softmax}, fh, separators=(",", ":"))
     print(f"wrote {path} ({os.path.getsize(path)} bytes, {len(cases)} cases)")
