@@ -35,6 +35,14 @@ fn wire(kind: &str, ls: &[Shared], ins: &[Tensor]) -> Tensor {
             ls[2].call(&[y]).unwrap()
         }
         "embedding_pool" => ls[1].call(&[e(0)]).unwrap(),
+        "add_pool" | "concat_pool" | "concat_time_pool" => {
+            let merged = ls[2].call(&[e(0), e(1)]).unwrap().remove(0);
+            ls[3].call(&[merged]).unwrap()
+        }
+        "average_unmasked_pool" => {
+            let merged = ls[1].call(&[e(0), ins[1].clone()]).unwrap().remove(0);
+            ls[2].call(&[merged]).unwrap()
+        }
         "mha_cross_explicit" => {
             let v = e(1);
             ls[2].call(&[e(0), v.clone(), v, ins[2].clone()]).unwrap()
@@ -48,7 +56,7 @@ fn wire(kind: &str, ls: &[Shared], ins: &[Tensor]) -> Tensor {
 fn masks_flow_into_attention_as_in_keras() {
     let data = load("layers_attention_masks.json");
     let cases = data["cases"].as_array().unwrap();
-    assert!(cases.len() >= 14);
+    assert!(cases.len() >= 18);
     for case in cases {
         let kind = case["kind"].as_str().unwrap();
         let xs: Vec<Tensor> = case["inputs"].as_array().unwrap().iter().map(tensor).collect();

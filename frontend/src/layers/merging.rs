@@ -54,6 +54,26 @@ fn fold(xs: &[Tensor], class: &str, f: fn(&Tensor, &Tensor) -> Result<Tensor>) -
     Ok(acc)
 }
 
+/// Keras's `Merge.compute_mask`: the inputs' masks or-ed together when every input
+/// has one, else no mask.
+fn or_of_masks(inputs: &[Tensor]) -> Result<Option<Tensor>> {
+    let masks: Option<Vec<&Tensor>> = inputs.iter().map(|x| x.mask()).collect();
+    let Some(masks) = masks else { return Ok(None) };
+    let mut out = as_bool(masks[0])?;
+    for m in &masks[1..] {
+        out = ops::logical_or(&out, &as_bool(m)?)?;
+    }
+    Ok(Some(out))
+}
+
+fn as_bool(m: &Tensor) -> Result<Tensor> {
+    if m.dtype() == kc_ir::DType::Bool {
+        Ok(m.clone())
+    } else {
+        ops::not_equal(m, 0.0)
+    }
+}
+
 /// The elementwise merge layers differ only in how two tensors combine.
 macro_rules! elementwise_merge {
     ($(#[$doc:meta])* $ty:ident, $class:literal, $base:literal, $combine:expr) => {
@@ -77,6 +97,12 @@ macro_rules! elementwise_merge {
             fn call(&mut self, inputs: &[Tensor], _: &CallCtx) -> Result<Vec<Tensor>> {
                 let f: fn(&[Tensor]) -> Result<Tensor> = $combine;
                 Ok(vec![f(inputs)?])
+            }
+            fn supports_masking(&self) -> bool {
+                true
+            }
+            fn compute_mask(&self, inputs: &[Tensor], _: Option<&Tensor>, outputs: usize) -> Result<Vec<Option<Tensor>>> {
+                Ok(vec![or_of_masks(inputs)?; outputs])
             }
         }
     };
@@ -153,6 +179,26 @@ impl Layer for Concatenate {
             }
         }
         Ok(vec![ops::concatenate(inputs, a as i64)?])
+    }
+    fn supports_masking(&self) -> bool {
+        true
+    }
+    /// Keras's: each input's mask broadcast to the input's shape (all true where an
+    /// input has none), concatenated along `axis`, then any over the last axis.
+    fn compute_mask(&self, inputs: &[Tensor], _: Option<&Tensor>, outputs: usize) -> Result<Vec<Option<Tensor>>> {
+        if inputs.iter().all(|x| x.mask().is_none()) {
+            return Ok(vec![None; outputs]);
+        }
+        let full = |x: &Tensor| -> Result<Tensor> {
+            Ok(match x.mask() {
+                None => ops::cast(&ops::ones_like(x)?, kc_ir::DType::Bool)?,
+                Some(m) if m.rank() < x.rank() => ops::logical_or(&ops::expand_dims(&as_bool(m)?, -1)?, &ops::cast(&ops::zeros_like(x)?, kc_ir::DType::Bool)?)?,
+                Some(m) => as_bool(m)?,
+            })
+        };
+        let masks: Vec<Tensor> = inputs.iter().map(full).collect::<Result<_>>()?;
+        let joined = ops::concatenate(&masks, self.axis)?;
+        Ok(vec![Some(ops::any(&joined, Some(&[-1]), false)?); outputs])
     }
     fn get_config(&self) -> Config {
         let mut c = base_config(&self.name);

@@ -12,7 +12,8 @@ GroupQueryAttention) or `mask=[query_mask, value_mask]` (Attention, AdditiveAtte
 from those masks. `kind` names the wiring, which tests/frontend/layers_attention_masks.rs
 rebuilds; `layers` are the configs in the order of that wiring and `weights` each layer's
 weights in Keras's order. Gradients are of sum(output * r) with respect to every weight.
-`softmax` holds Keras's `Softmax(axis)(x, mask=m)` for masks of several shapes and
+Four cases merge masked tensors (Add, Concatenate on the features and on time, Average
+with an unmasked input) before GlobalAveragePooling1D. `softmax` holds Keras's `Softmax(axis)(x, mask=m)` for masks of several shapes and
 dtypes (kc takes the mask as a second input): output and the gradient w.r.t. x.
 """
 import json
@@ -129,6 +130,20 @@ case("mha_self_pool", [q_ids], [emb(), layers.MultiHeadAttention(2, 4), layers.G
      lambda i, l: l[2](l[1](l[0](i[0]), l[0](i[0]))))
 case("embedding_pool", [v_ids], [emb(), layers.GlobalAveragePooling1D(keepdims=True)],
      lambda i, l: l[1](l[0](i[0])))
+
+# merging layers merge masks (Keras's Merge.compute_mask: or of the masks when every
+# input has one; Concatenate: the masks broadcast, joined, any over the last axis), seen
+# through GlobalAveragePooling1D, which averages over what the merged mask keeps
+q2_ids = np.array([[0, 0, 4, 4, 1], [2, 0, 0, 0, 0], [6, 1, 0, 2, 0]], dtype=np.int32)
+floats = rng.standard_normal((3, 5, F)).astype(np.float32)
+case("add_pool", [q_ids, q2_ids], [emb(), emb(), layers.Add(), layers.GlobalAveragePooling1D()],
+     lambda i, l: l[3](l[2]([l[0](i[0]), l[1](i[1])])))
+case("concat_pool", [q_ids, q2_ids], [emb(), emb(), layers.Concatenate(), layers.GlobalAveragePooling1D()],
+     lambda i, l: l[3](l[2]([l[0](i[0]), l[1](i[1])])))
+case("concat_time_pool", [q_ids, v_ids], [emb(), emb(), layers.Concatenate(axis=1), layers.GlobalAveragePooling1D()],
+     lambda i, l: l[3](l[2]([l[0](i[0]), l[1](i[1])])))
+case("average_unmasked_pool", [q_ids, floats], [emb(), layers.Average(), layers.GlobalAveragePooling1D()],
+     lambda i, l: l[2](l[1]([l[0](i[0]), i[1]])))
 
 softmax = []
 
