@@ -36,6 +36,17 @@ def batch(data_dir, n):
     return x, y
 
 
+def compiled(keras, m, jit):
+    """Every model's training setup (kc bench's): Adam 1e-3, sparse categorical
+    cross-entropy from logits."""
+    m.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        jit_compile=jit,
+    )
+    return m
+
+
 def mlp(keras, jit):
     keras.utils.set_random_seed(1234)
     m = keras.Sequential([
@@ -44,12 +55,7 @@ def mlp(keras, jit):
         keras.layers.Dense(256, activation="relu"),
         keras.layers.Dense(10),
     ])
-    m.compile(
-        optimizer=keras.optimizers.Adam(1e-3),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        jit_compile=jit,
-    )
-    return m
+    return compiled(keras, m, jit)
 
 
 def cnn(keras, jit):
@@ -63,12 +69,7 @@ def cnn(keras, jit):
         keras.layers.Flatten(),
         keras.layers.Dense(10),
     ])
-    m.compile(
-        optimizer=keras.optimizers.Adam(1e-3),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        jit_compile=jit,
-    )
-    return m
+    return compiled(keras, m, jit)
 
 
 def resnet_block(keras, jit):
@@ -82,23 +83,13 @@ def resnet_block(keras, jit):
     out = L.ReLU()(L.Add()([h, y]))
     logits = L.Dense(10)(L.GlobalAveragePooling2D()(out))
     m = keras.Model(x, logits)
-    m.compile(
-        optimizer=keras.optimizers.Adam(1e-3),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        jit_compile=jit,
-    )
-    return m
+    return compiled(keras, m, jit)
 
 
 def lstm(keras, jit):
     keras.utils.set_random_seed(1234)
     m = keras.Sequential([keras.Input((28, 28)), keras.layers.LSTM(128), keras.layers.Dense(10)])
-    m.compile(
-        optimizer=keras.optimizers.Adam(1e-3),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        jit_compile=jit,
-    )
-    return m
+    return compiled(keras, m, jit)
 
 
 def transformer_block(keras, jit):
@@ -112,12 +103,7 @@ def transformer_block(keras, jit):
     h = L.LayerNormalization()(L.Add()([h, f]))
     logits = L.Dense(10)(L.GlobalAveragePooling1D()(h))
     m = keras.Model(x, logits)
-    m.compile(
-        optimizer=keras.optimizers.Adam(1e-3),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        jit_compile=jit,
-    )
-    return m
+    return compiled(keras, m, jit)
 
 
 MODELS = {"mlp": mlp, "cnn": cnn, "resnet-block": resnet_block, "lstm": lstm, "transformer-block": transformer_block}

@@ -44,22 +44,28 @@ fn jit(lowering: &str) -> Result<JitCompile> {
     }
 }
 
+/// Every model's training setup (as `bench/peer/keras_peer.py`'s): Adam 1e-3, sparse
+/// categorical cross-entropy from logits.
+fn compiled(mut m: Model, jit: JitCompile) -> Result<Model> {
+    m.compile(Compile::new().optimizer(Adam::new(1e-3)).loss(Loss::from_name("sparse_categorical_crossentropy")?.from_logits(true)).jit_compile(jit))?;
+    Ok(m)
+}
+
 fn mlp(jit: JitCompile) -> Result<Model> {
     set_random_seed(1234);
-    let mut m = Model::sequential(vec![
+    let m = Model::sequential(vec![
         Box::new(Input::new(&[784])),
         Box::new(Dense::new(512).activation("relu")),
         Box::new(Dense::new(256).activation("relu")),
         Box::new(Dense::new(10)),
     ]);
-    m.compile(Compile::new().optimizer(Adam::new(1e-3)).loss(Loss::from_name("sparse_categorical_crossentropy")?.from_logits(true)).jit_compile(jit))?;
-    Ok(m)
+    compiled(m, jit)
 }
 
 fn cnn(jit: JitCompile) -> Result<Model> {
     use kc_frontend::layers::{Conv2D, Flatten, MaxPooling2D};
     set_random_seed(1234);
-    let mut m = Model::sequential(vec![
+    let m = Model::sequential(vec![
         Box::new(Input::new(&[28, 28, 1])),
         Box::new(Conv2D::new(32, 3).activation("relu")),
         Box::new(MaxPooling2D::default()),
@@ -68,8 +74,7 @@ fn cnn(jit: JitCompile) -> Result<Model> {
         Box::new(Flatten::new()),
         Box::new(Dense::new(10)),
     ]);
-    m.compile(Compile::new().optimizer(Adam::new(1e-3)).loss(Loss::from_name("sparse_categorical_crossentropy")?.from_logits(true)).jit_compile(jit))?;
-    Ok(m)
+    compiled(m, jit)
 }
 
 /// A functional model with one ResNet basic block (two 3x3 convolutions with batch
@@ -87,9 +92,8 @@ fn resnet_block(jit: JitCompile) -> Result<Model> {
     let out = ops::relu(&ops::add(&h, &y)?)?;
     let pooled = Shared::new(GlobalAveragePooling2D::new()).call1(&out)?;
     let logits = Shared::new(Dense::new(10)).call1(&pooled)?;
-    let mut m = Model::functional(&[x], &[logits])?;
-    m.compile(Compile::new().optimizer(Adam::new(1e-3)).loss(Loss::from_name("sparse_categorical_crossentropy")?.from_logits(true)).jit_compile(jit))?;
-    Ok(m)
+    let m = Model::functional(&[x], &[logits])?;
+    compiled(m, jit)
 }
 
 /// An LSTM reading an image row by row, as `bench/peer/keras_peer.py` builds it. Its
@@ -97,9 +101,8 @@ fn resnet_block(jit: JitCompile) -> Result<Model> {
 fn lstm(jit: JitCompile) -> Result<Model> {
     use kc_frontend::layers::LSTM;
     set_random_seed(1234);
-    let mut m = Model::sequential(vec![Box::new(Input::new(&[28, 28])), Box::new(LSTM::new(128)), Box::new(Dense::new(10))]);
-    m.compile(Compile::new().optimizer(Adam::new(1e-3)).loss(Loss::from_name("sparse_categorical_crossentropy")?.from_logits(true)).jit_compile(jit))?;
-    Ok(m)
+    let m = Model::sequential(vec![Box::new(Input::new(&[28, 28])), Box::new(LSTM::new(128)), Box::new(Dense::new(10))]);
+    compiled(m, jit)
 }
 
 /// One post-norm transformer encoder block over an image's rows as tokens, as
@@ -118,9 +121,8 @@ fn transformer_block(jit: JitCompile) -> Result<Model> {
     let h = Shared::new(LayerNormalization::new()).call1(&Shared::new(Add::new()).call(&[h, f])?.remove(0))?;
     let pooled = Shared::new(GlobalAveragePooling1D::new()).call1(&h)?;
     let logits = Shared::new(Dense::new(10)).call1(&pooled)?;
-    let mut m = Model::functional(&[x], &[logits])?;
-    m.compile(Compile::new().optimizer(Adam::new(1e-3)).loss(Loss::from_name("sparse_categorical_crossentropy")?.from_logits(true)).jit_compile(jit))?;
-    Ok(m)
+    let m = Model::functional(&[x], &[logits])?;
+    compiled(m, jit)
 }
 
 fn ms(t: Instant) -> f64 {

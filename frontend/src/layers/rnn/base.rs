@@ -176,23 +176,6 @@ impl<C: RnnCell> Recurrent<C> {
         Ok(f as usize)
     }
 
-    /// The mask of a `(batch, timesteps, ...)` input, checked and as bool.
-    fn check_mask(x: &Tensor, mask: Option<&Tensor>) -> Result<Option<Tensor>> {
-        let Some(m) = mask else { return Ok(None) };
-        let (xd, md) = (x.dims(), m.dims());
-        let fits = |a: &Dim, b: &Dim| a == b || (a.known().is_none() && b.known().is_none());
-        if md.len() != 2 || !fits(&md[0], &xd[0]) || !fits(&md[1], &xd[1]) {
-            crate::bail!(
-                "the mask has shape {}, but it must be (batch_size, timesteps) = ({}, {}) for inputs of shape {}",
-                keras_shape(&md),
-                dim_str(&xd[0]),
-                dim_str(&xd[1]),
-                keras_shape(&xd)
-            );
-        }
-        Ok(Some(if m.dtype() == DType::Bool { m.clone() } else { ops::not_equal(m, 0.0)? }))
-    }
-
     /// The initial states: given as inputs, a stateful layer's variables, or zeros.
     fn initial_states(&self, x: &Tensor, given: &[Tensor]) -> Result<Vec<Tensor>> {
         let sizes = self.cell.state_size();
@@ -242,10 +225,33 @@ fn dim_str(d: &Dim) -> String {
 
 /// Zeros `(batch, n)` with `x`'s batch dim, in `x`'s trace.
 pub(crate) fn zeros_rows(x: &Tensor, n: usize) -> Result<Tensor> {
-    let t = TensorType::new(x.dtype(), Shape(vec![x.dims()[0].clone(), Dim::Known(n as u64)]));
+    zeros_typed(x, TensorType::new(x.dtype(), Shape(vec![x.dims()[0].clone(), Dim::Known(n as u64)])))
+}
+
+/// Zeros of type `t` (whose dims may be `x`'s symbolic ones) in `x`'s trace.
+pub(crate) fn zeros_typed(x: &Tensor, t: TensorType) -> Result<Tensor> {
     let zero = ops::lift(&ops::scalar(0.0, x.dtype())?, x)?;
     ops::apply1_like(x, OpKind::BroadcastInDim, &[&zero], attrs(&[("dims", Attr::Ints(vec![]))]), Some(t))
 }
+
+/// The mask of a `(batch, timesteps, ...)` input, checked and as bool (every recurrent
+/// layer reads its mask this way).
+pub(crate) fn check_mask(x: &Tensor, mask: Option<&Tensor>) -> Result<Option<Tensor>> {
+    let Some(m) = mask else { return Ok(None) };
+    let (xd, md) = (x.dims(), m.dims());
+    let fits = |a: &Dim, b: &Dim| a == b || (a.known().is_none() && b.known().is_none());
+    if md.len() != 2 || !fits(&md[0], &xd[0]) || !fits(&md[1], &xd[1]) {
+        crate::bail!(
+            "the mask has shape {}, but it must be (batch_size, timesteps) = ({}, {}) for inputs of shape {}",
+            keras_shape(&md),
+            dim_str(&xd[0]),
+            dim_str(&xd[1]),
+            keras_shape(&xd)
+        );
+    }
+    Ok(Some(if m.dtype() == DType::Bool { m.clone() } else { ops::not_equal(m, 0.0)? }))
+}
+
 
 /// Rows `0..batch` of a stateful layer's state variable, for inputs `x` whose batch may
 /// be symbolic (a traced step): a gather of those rows.
@@ -324,7 +330,7 @@ impl<C: RnnCell> Layer for Recurrent<C> {
     fn call(&mut self, inputs: &[Tensor], cx: &CallCtx) -> Result<Vec<Tensor>> {
         let x = &inputs[0];
         self.check_input(x)?;
-        let mask = Self::check_mask(x, x.mask())?;
+        let mask = check_mask(x, x.mask())?;
         let init = self.initial_states(x, &inputs[1..])?;
         let ns = init.len();
         let consts = self.cell.prepare(&zeros_rows(x, self.input_dim)?, &init[0], cx)?;

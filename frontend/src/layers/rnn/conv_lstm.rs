@@ -7,6 +7,7 @@
 //! of timesteps traces once. The gate equations, weight layout (`kernel` `(*kernel_size,
 //! channels, 4 filters)`, `recurrent_kernel` `(*kernel_size, filters, 4 filters)`, `bias`
 //! `(4 filters,)`, gates `i, f, c, o`), dropout masks and masking are Keras's.
+use super::base::{check_mask, zeros_typed};
 use super::cell::{CellCore, HasCore};
 use crate::config::Config;
 use crate::error::Result;
@@ -17,7 +18,7 @@ use crate::ops;
 use crate::regularizers::{RegArg, Regularizer};
 use crate::tensor::Tensor;
 use crate::variable::Variable;
-use kc_ir::{attrs, Attr, DType, Dim, OpKind, Shape, TensorType};
+use kc_ir::{DType, Dim, Shape, TensorType};
 use serde_json::json;
 
 /// A convolutional LSTM over `N` spatial dims.
@@ -222,12 +223,6 @@ impl<const N: usize> ConvLSTM<N> {
         Ok(TensorType::new(x.dtype(), Shape(dims)))
     }
 
-    /// Zeros of type `t` in `x`'s trace.
-    fn zeros(x: &Tensor, t: TensorType) -> Result<Tensor> {
-        let zero = ops::lift(&ops::scalar(0.0, x.dtype())?, x)?;
-        ops::apply1_like(x, OpKind::BroadcastInDim, &[&zero], attrs(&[("dims", Attr::Ints(vec![]))]), Some(t))
-    }
-
     /// The input convolution of one gate: `x * kernel` with the layer's geometry, plus
     /// the gate's bias on the channel axis.
     fn input_conv(&self, x: &Tensor, kernel: &Tensor, bias: Option<Tensor>) -> Result<Tensor> {
@@ -394,19 +389,9 @@ impl<const N: usize> Layer for ConvLSTM<N> {
         let x = &inputs[0];
         self.check_input(x)?;
         let st = self.state_type(x)?;
-        let mask = match x.mask() {
-            Some(m) => {
-                let (xd, md) = (x.dims(), m.dims());
-                let fits = |a: &Dim, b: &Dim| a == b || (a.known().is_none() && b.known().is_none());
-                if md.len() != 2 || !fits(&md[0], &xd[0]) || !fits(&md[1], &xd[1]) {
-                    crate::bail!("the mask has shape {}, but it must be (batch_size, timesteps) for inputs of shape {}", keras_shape(&md), keras_shape(&xd));
-                }
-                Some(if m.dtype() == DType::Bool { m.clone() } else { ops::not_equal(m, 0.0)? })
-            }
-            None => None,
-        };
+        let mask = check_mask(x, x.mask())?;
         let init: Vec<Tensor> = match &inputs[1..] {
-            [] => vec![Self::zeros(x, st.clone())?, Self::zeros(x, st.clone())?],
+            [] => vec![zeros_typed(x, st.clone())?, zeros_typed(x, st.clone())?],
             [h, c] => {
                 for (k, s) in [h, c].into_iter().enumerate() {
                     let ok = s.rank() == st.shape.0.len() && s.dims()[1..] == st.shape.0[1..] && (s.dims()[0] == st.shape.0[0] || s.dims()[0].known().is_none());
@@ -421,7 +406,7 @@ impl<const N: usize> Layer for ConvLSTM<N> {
         // a step's shape, for the dropout masks
         let mut step_dims = vec![x.dims()[0].clone()];
         step_dims.extend(x.dims()[2..].iter().cloned());
-        let x0 = Self::zeros(x, TensorType::new(x.dtype(), Shape(step_dims)))?;
+        let x0 = zeros_typed(x, TensorType::new(x.dtype(), Shape(step_dims)))?;
         let consts = self.core.prepare(&x0, &init[0], cx, 4)?;
         // time-major, in the order processed
         let mut perm: Vec<i64> = vec![1, 0];
@@ -444,7 +429,7 @@ impl<const N: usize> Layer for ConvLSTM<N> {
         }
         let mut carry = init;
         if !self.return_sequences {
-            carry.push(Self::zeros(x, st.clone())?);
+            carry.push(zeros_typed(x, st.clone())?);
         }
         let mut xs = vec![seq];
         xs.extend(mask_t);
